@@ -1,0 +1,68 @@
+import type { Server } from 'node:http';
+import { Logger, type LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { json, urlencoded, type NextFunction, type Request, type Response } from 'express';
+import { AppModule } from './app.module.js';
+import { AppConfig } from './config/app-config.js';
+
+const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+const BODY_LIMIT = '1mb';
+
+/** Builds the application exactly as production runs it; tests use the same function. */
+export async function createApp(config: AppConfig): Promise<NestExpressApplication> {
+  const logger = config.logLevel === 'silent' ? false : LEVELS.slice(0, LEVELS.indexOf(config.logLevel) + 1);
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { bodyParser: false, logger });
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(json({ limit: BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
+  app.use(urlencoded({ limit: '64kb', extended: false }));
+  app.use(bodyErrorHandler);
+  return app;
+}
+
+/** Malformed or oversized bodies are the caller's fault: 400/413, JSON-RPC shaped on /mcp. */
+function bodyErrorHandler(err: { type?: string; status?: number }, req: Request, res: Response, next: NextFunction): void {
+  if (!err?.type?.startsWith('entity.') && err?.type !== 'encoding.unsupported') return next(err);
+  const status = err.type === 'entity.too.large' ? 413 : (err.status ?? 400);
+  const message = err.type === 'entity.parse.failed' ? 'Malformed JSON body' : err.type === 'entity.too.large' ? 'Request body too large' : 'Unreadable request body';
+  if (req.path === '/mcp') {
+    res.status(status).json({ jsonrpc: '2.0', id: null, error: { code: err.type === 'entity.parse.failed' ? -32700 : -32600, message } });
+  } else {
+    res.status(status).json({ error: 'invalid_request', error_description: message });
+  }
+}
+
+/**
+ * Graceful stop: refuse new connections, let in-flight requests finish (up to the timeout), then run
+ * the shutdown hooks (audit flush, then the database pool and the embedded engine).
+ */
+export async function shutdown(app: NestExpressApplication, timeoutMs: number): Promise<void> {
+  const server = app.getHttpServer() as Server;
+  if (server.listening) {
+    await new Promise<void>((resolve) => {
+      const force = setTimeout(() => server.closeAllConnections(), timeoutMs);
+      force.unref();
+      server.close(() => {
+        clearTimeout(force);
+        resolve();
+      });
+      server.closeIdleConnections();
+    });
+  }
+  await app.close();
+}
+
+export function startupBanner(config: AppConfig): string {
+  return [
+    `secure-mcp-server is listening on ${config.publicUrl} (bound to ${config.host}:${config.port})`,
+    `  MCP endpoint:              ${config.resourceUrl}`,
+    `  Protected resource metadata: ${config.protectedResourceMetadataUrl}`,
+    `  Database:                  ${config.databaseUrl ? 'Postgres (DATABASE_URL)' : `embedded PGlite in ${config.dataDir}`}`,
+    `Connect an MCP client: add a remote (Streamable HTTP) server with URL ${config.resourceUrl}`,
+    `  Local token for testing:   npm run token -- --user alice --scope "notes:read notes:write"`,
+    `  then send it as "Authorization: Bearer <token>" (e.g. npx @modelcontextprotocol/inspector).`,
+  ].join('\n');
+}
+
+export const appLogger = new Logger('App');

@@ -1,0 +1,28 @@
+import { Injectable } from '@nestjs/common';
+import { SqlService } from '../database/sql.service.js';
+import type { AuditEvent } from './audit-event.js';
+
+@Injectable()
+export class AuditRepository {
+  constructor(private readonly sql: SqlService) {}
+
+  /** One INSERT for the whole batch. */
+  async insertMany(events: readonly AuditEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await this.sql.query(
+      `INSERT INTO audit_events (occurred_at, request_id, user_id, client_id, kind, target, outcome, latency_ms, detail)
+       SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[], $9::jsonb[])`,
+      [
+        events.map((e) => e.occurredAt),
+        events.map((e) => e.requestId ?? null),
+        events.map((e) => e.userId ?? null),
+        events.map((e) => e.clientId ?? null),
+        events.map((e) => e.kind),
+        events.map((e) => e.target),
+        events.map((e) => e.outcome),
+        events.map((e) => (e.latencyMs === undefined ? null : Math.round(e.latencyMs))),
+        events.map((e) => (e.detail ? JSON.stringify(e.detail) : null)),
+      ],
+    );
+  }
+}

@@ -1,0 +1,120 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { errors, jwtVerify, type JWTHeaderParameters, type JWTPayload } from 'jose';
+import { AppConfig } from '../config/app-config.js';
+import { SIGNING_ALG, SigningKeysService } from '../keys/signing-keys.service.js';
+import { TokenRevocationService } from './token-revocation.service.js';
+
+/** RFC 9068 §2.1: JWT access tokens are typed so they cannot be confused with other JWTs. */
+export const ACCESS_TOKEN_TYP = 'at+jwt';
+
+export interface AccessTokenGrant {
+  userId: string;
+  login: string;
+  clientId: string;
+  scopes: readonly string[];
+  grantId?: string;
+  ttlSeconds?: number;
+  /** RFC 8707 audience; always this server's MCP resource URL unless a narrower one was requested. */
+  audience?: string;
+}
+
+export interface VerifiedAccessToken {
+  userId: string;
+  login: string;
+  clientId: string;
+  scopes: ReadonlySet<string>;
+  tokenId: string;
+  grantId?: string;
+  expiresAt: number;
+}
+
+interface AccessTokenClaims extends JWTPayload {
+  client_id: string;
+  scope: string;
+  username?: string;
+  gid?: string;
+}
+
+export class InvalidAccessTokenError extends Error {}
+
+/** Issues and verifies this server's access tokens: ES256 JWTs with iss, aud, sub, client_id, scope, jti. */
+@Injectable()
+export class AccessTokenService {
+  private readonly keyResolver = (header: JWTHeaderParameters) => this.resolveKey(header);
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly keys: SigningKeysService,
+    private readonly revocations: TokenRevocationService,
+  ) {}
+
+  async issue(g: AccessTokenGrant): Promise<{ token: string; expiresIn: number; tokenId: string }> {
+    const expiresIn = g.ttlSeconds ?? this.config.accessTokenTtlSeconds;
+    const tokenId = randomUUID();
+    const claims: AccessTokenClaims = {
+      iss: this.config.publicUrl,
+      aud: g.audience ?? this.config.resourceUrl,
+      sub: g.userId,
+      jti: tokenId,
+      client_id: g.clientId,
+      scope: g.scopes.join(' '),
+      username: g.login,
+      ...(g.grantId ? { gid: g.grantId } : {}),
+    };
+    return { token: await this.keys.sign(claims, ACCESS_TOKEN_TYP, expiresIn), expiresIn, tokenId };
+  }
+
+  /** Verifies signature, alg, typ, iss, aud (RFC 8707), expiry and revocation; throws InvalidAccessTokenError. */
+  async verify(token: string): Promise<VerifiedAccessToken> {
+    let payload: AccessTokenClaims;
+    try {
+      ({ payload } = await jwtVerify<AccessTokenClaims>(token, this.keyResolver, {
+        algorithms: [SIGNING_ALG],
+        typ: ACCESS_TOKEN_TYP,
+        issuer: this.config.publicUrl,
+        audience: this.config.resourceUrl,
+        requiredClaims: ['sub', 'exp', 'iat', 'jti', 'aud'],
+        clockTolerance: 5,
+      }));
+    } catch (e) {
+      throw new InvalidAccessTokenError(describe(e));
+    }
+    if (typeof payload.client_id !== 'string' || typeof payload.scope !== 'string') {
+      throw new InvalidAccessTokenError('token is missing client_id or scope');
+    }
+    const verified: VerifiedAccessToken = {
+      userId: payload.sub!,
+      login: payload.username ?? payload.sub!,
+      clientId: payload.client_id,
+      scopes: new Set(payload.scope.split(' ').filter(Boolean)),
+      tokenId: payload.jti!,
+      grantId: payload.gid,
+      expiresAt: payload.exp!,
+    };
+    const revoked = this.revocations.isRevoked({
+      tokenId: verified.tokenId,
+      grantId: verified.grantId,
+      clientId: verified.clientId,
+      userId: verified.userId,
+      issuedAt: payload.iat!,
+    });
+    if (revoked) throw new InvalidAccessTokenError('token has been revoked');
+    return verified;
+  }
+
+  private async resolveKey(header: JWTHeaderParameters) {
+    const key = await this.keys.verificationKey(header.kid);
+    if (!key) throw new InvalidAccessTokenError('token was not signed by a key of this server');
+    return key;
+  }
+}
+
+function describe(e: unknown): string {
+  if (e instanceof InvalidAccessTokenError) return e.message;
+  if (e instanceof errors.JWTExpired) return 'token has expired';
+  if (e instanceof errors.JWTClaimValidationFailed) return `token claim "${e.claim}" is not valid for this resource`;
+  if (e instanceof errors.JOSEAlgNotAllowed) return 'token algorithm is not accepted';
+  if (e instanceof errors.JWSSignatureVerificationFailed) return 'token signature is not valid';
+  return 'token is malformed';
+}

@@ -1,0 +1,26 @@
+import { Controller, Get, Header } from '@nestjs/common';
+import { AppConfig } from '../config/app-config.js';
+import { Public } from './public.decorator.js';
+import { ScopeRegistry } from './scope-registry.service.js';
+
+/** RFC 9728 Protected Resource Metadata, at the path-suffixed location (§3.1) and the root fallback. */
+@Public()
+@Controller('.well-known/oauth-protected-resource')
+export class ProtectedResourceController {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly scopes: ScopeRegistry,
+  ) {}
+
+  @Get(['mcp', ''])
+  @Header('Cache-Control', 'public, max-age=300')
+  metadata(): Record<string, unknown> {
+    return {
+      resource: this.config.resourceUrl,
+      authorization_servers: [this.config.publicUrl],
+      bearer_methods_supported: ['header'],
+      scopes_supported: this.scopes.all(),
+      resource_name: 'secure-mcp-server',
+    };
+  }
+}

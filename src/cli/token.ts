@@ -1,0 +1,55 @@
+import 'reflect-metadata';
+import { Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { AccessTokenService } from '../auth/access-token.service.js';
+import { AuthModule } from '../auth/auth.module.js';
+import { ContextModule } from '../common/context/context.module.js';
+import { AppConfig } from '../config/app-config.js';
+import { ConfigModule } from '../config/config.module.js';
+import { DatabaseModule } from '../database/database.module.js';
+import { UsersModule } from '../users/users.module.js';
+import { UsersRepository } from '../users/users.repository.js';
+import { parseCliArgs } from './cli-args.js';
+
+const USAGE = 'Usage: npm run -s token -- --user <login> [--scope "notes:read notes:write"] [--ttl <seconds>] [--client <id>]';
+
+/** Dev-only: mints an access token with the server's own signer for a local (dev) user. */
+async function main(): Promise<void> {
+  const args = parseCliArgs({
+    user: { type: 'string' },
+    scope: { type: 'string', default: 'notes:read notes:write' },
+    ttl: { type: 'string' },
+    client: { type: 'string', default: 'dev-cli' },
+    help: { type: 'boolean', default: false },
+  });
+  if (args.help || !args.user) throw new Error(USAGE);
+  if (!/^[A-Za-z0-9][A-Za-z0-9-]{0,38}$/.test(args.user)) throw new Error('--user must look like a GitHub login (letters, digits, dashes)');
+  const ttl = args.ttl === undefined ? undefined : Number(args.ttl);
+  if (ttl !== undefined && (!Number.isInteger(ttl) || ttl < 1 || ttl > 86400)) throw new Error('--ttl must be a whole number of seconds from 1 to 86400');
+  const config = AppConfig.fromProcess();
+  if (config.isProduction) throw new Error('npm run token is a development tool and is refused when NODE_ENV=production');
+
+  @Module({ imports: [ConfigModule.forRoot(config), DatabaseModule, ContextModule, AuthModule, UsersModule] })
+  class TokenCliModule {}
+
+  const app = await NestFactory.createApplicationContext(TokenCliModule, { logger: ['error', 'warn'] });
+  try {
+    const user = await app.get(UsersRepository).upsertDevUser(args.user);
+    const { token, expiresIn } = await app.get(AccessTokenService).issue({
+      userId: user.id,
+      login: user.login,
+      clientId: args.client!,
+      scopes: args.scope!.split(/\s+/).filter(Boolean),
+      ttlSeconds: ttl,
+    });
+    process.stdout.write(`${token}\n`);
+    process.stderr.write(`Token for ${user.login} (user id ${user.id}), scope "${args.scope}", expires in ${expiresIn} s, audience ${config.resourceUrl}\n`);
+  } finally {
+    await app.close();
+  }
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`${(e as Error).message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,17 @@
+/** The authenticated caller: a stable internal user id (never the mutable upstream login). */
+export interface Principal {
+  userId: string;
+  login: string;
+}
+
+export interface RequestContext {
+  requestId: string;
+  principal?: Principal;
+  clientId?: string;
+  scopes: ReadonlySet<string>;
+  /** How the caller authenticated; the admin issue adds API keys. */
+  authMethod?: 'jwt';
+  /** Token id and grant id, for audit and revocation. */
+  tokenId?: string;
+  grantId?: string;
+}

@@ -1,0 +1,8 @@
+/** Every custom metadata key used with Reflector, in one place. */
+export enum MetadataKey {
+  Public = 'secure-mcp:public',
+  RequiredScopes = 'secure-mcp:required-scopes',
+  McpTool = 'secure-mcp:mcp-tool',
+  McpResource = 'secure-mcp:mcp-resource',
+  McpPrompt = 'secure-mcp:mcp-prompt',
+}

@@ -1,0 +1,122 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  validateSync,
+  ValidationError,
+} from 'class-validator';
+
+const toBool = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' ? (['true', '1', 'yes'].includes(value.toLowerCase()) ? true : ['false', '0', 'no'].includes(value.toLowerCase()) ? false : value) : value;
+const toInt = ({ value }: { value: unknown }): unknown => (typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value);
+const emptyToUndefined = ({ value }: { value: unknown }): unknown => (value === '' ? undefined : value);
+
+/** Every environment variable the server reads; documented in .env.example and the README. */
+export class Environment {
+  @IsIn(['development', 'test', 'production'], { message: 'NODE_ENV must be development, test or production' })
+  NODE_ENV: 'development' | 'test' | 'production' = 'development';
+
+  @IsString()
+  HOST = '127.0.0.1';
+
+  @Transform(toInt)
+  @IsInt({ message: 'PORT must be a whole number (0 picks a free port)' })
+  @Min(0)
+  @Max(65535)
+  PORT = 3000;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true }, { message: 'PUBLIC_URL must be an absolute http(s) URL such as https://mcp.example.com' })
+  @Matches(/^[^?#]*[^/?#]$/, { message: 'PUBLIC_URL must not end with "/" nor carry a query or fragment' })
+  PUBLIC_URL?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/.+/, { message: 'DATABASE_URL must be a postgres:// URL (leave it unset to use the embedded database)' })
+  DATABASE_URL?: string;
+
+  @IsString()
+  DATA_DIR = './.data';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  DB_POOL_MAX = 10;
+
+  @Transform(toBool)
+  @IsBoolean({ message: 'MIGRATIONS_RUN must be true or false' })
+  MIGRATIONS_RUN = true;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @MinLength(32, { message: 'KEY_ENCRYPTION_SECRET must be at least 32 characters (generate one with: openssl rand -base64 48)' })
+  KEY_ENCRYPTION_SECRET?: string;
+
+  @IsString()
+  ALLOWED_ORIGINS = '';
+
+  @IsString()
+  ALLOWED_HOSTS = '';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(60)
+  @Max(86400)
+  ACCESS_TOKEN_TTL_SECONDS = 900;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(60000)
+  AUDIT_FLUSH_INTERVAL_MS = 1000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(120000)
+  SHUTDOWN_TIMEOUT_MS = 10000;
+
+  @IsIn(['error', 'warn', 'log', 'debug', 'verbose', 'silent'])
+  LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' | 'silent' = 'log';
+}
+
+export class EnvironmentError extends Error {
+  constructor(readonly problems: string[]) {
+    super(
+      `Invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n` +
+        problems.map((p) => `  - ${p}`).join('\n') +
+        '\nSet these variables in the environment or in .env (see .env.example).',
+    );
+    this.name = 'EnvironmentError';
+  }
+}
+
+function flatten(errors: ValidationError[]): string[] {
+  return errors.flatMap((e) => Object.values(e.constraints ?? {}).map((msg) => `${e.property}: ${msg}`));
+}
+
+/** Validates the whole environment at once and reports every problem together. */
+export function validateEnvironment(raw: Record<string, string | undefined>): Environment {
+  const known = Object.keys(new Environment());
+  const input = Object.fromEntries(Object.entries(raw).filter(([k, v]) => v !== undefined && (known.includes(k) || k === 'PUBLIC_URL' || k === 'DATABASE_URL' || k === 'KEY_ENCRYPTION_SECRET')));
+  const env = plainToInstance(Environment, input, { exposeDefaultValues: true });
+  const problems = flatten(validateSync(env, { skipMissingProperties: false }));
+  if (env.NODE_ENV === 'production') {
+    if (!env.DATABASE_URL) problems.push('DATABASE_URL: required when NODE_ENV=production (the embedded database is for local use only)');
+    if (!env.KEY_ENCRYPTION_SECRET) problems.push('KEY_ENCRYPTION_SECRET: required when NODE_ENV=production (generate one with: openssl rand -base64 48)');
+    if (!env.PUBLIC_URL) problems.push('PUBLIC_URL: required when NODE_ENV=production (the https URL clients reach this server at)');
+    else if (!env.PUBLIC_URL.startsWith('https://')) problems.push('PUBLIC_URL: must use https when NODE_ENV=production');
+  }
+  if (problems.length) throw new EnvironmentError(problems);
+  return env;
+}

@@ -1,0 +1,133 @@
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
+import { UriTemplate } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
+import type { Prompt, Resource, ResourceTemplate, Tool } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import { MetadataKey } from '../common/metadata-keys.js';
+import { ScopeRegistry } from '../auth/scope-registry.service.js';
+import type { McpPromptOptions, McpResourceOptions, McpToolOptions } from './mcp.decorators.js';
+
+type Handler = (...args: unknown[]) => unknown;
+
+interface Guarded {
+  name: string;
+  scopes: readonly string[];
+}
+
+export interface RegisteredTool extends Guarded {
+  definition: Tool;
+  input: z.ZodObject;
+  output?: z.ZodObject;
+  handler: Handler;
+}
+
+export interface RegisteredResource extends Guarded {
+  uri?: string;
+  template?: UriTemplate;
+  definition: Resource | ResourceTemplate;
+  handler: Handler;
+}
+
+export interface RegisteredPrompt extends Guarded {
+  definition: Prompt;
+  args?: z.ZodObject;
+  handler: Handler;
+}
+
+/**
+ * Finds @McpTool/@McpResource/@McpPrompt methods on every provider at boot and precomputes their
+ * schemas and bound handlers, so no per-request work is spent describing capabilities.
+ */
+@Injectable()
+export class McpRegistry implements OnModuleInit {
+  private readonly logger = new Logger('Mcp');
+  readonly tools = new Map<string, RegisteredTool>();
+  readonly resources: RegisteredResource[] = [];
+  readonly prompts = new Map<string, RegisteredPrompt>();
+
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly scanner: MetadataScanner,
+    private readonly reflector: Reflector,
+    private readonly scopeRegistry: ScopeRegistry,
+  ) {}
+
+  onModuleInit(): void {
+    for (const wrapper of this.discovery.getProviders()) {
+      const instance = wrapper.instance as Record<string, Handler> | undefined;
+      if (!instance || typeof instance !== 'object' || !wrapper.metatype) continue;
+      const proto = Object.getPrototypeOf(instance) as object;
+      for (const method of this.scanner.getAllMethodNames(proto)) {
+        const fn = instance[method];
+        const scopes = this.reflector.getAllAndOverride<string[] | undefined>(MetadataKey.RequiredScopes, [fn, wrapper.metatype as Function]) ?? [];
+        const handler = fn.bind(instance) as Handler;
+        const tool = this.reflector.get<McpToolOptions | undefined>(MetadataKey.McpTool, fn);
+        if (tool) this.addTool(tool, scopes, handler);
+        const resource = this.reflector.get<McpResourceOptions | undefined>(MetadataKey.McpResource, fn);
+        if (resource) this.addResource(resource, scopes, handler);
+        const prompt = this.reflector.get<McpPromptOptions | undefined>(MetadataKey.McpPrompt, fn);
+        if (prompt) this.addPrompt(prompt, scopes, handler);
+        if (tool || resource || prompt) this.scopeRegistry.register(...scopes);
+      }
+    }
+    this.logger.log(`Registered ${this.tools.size} tools, ${this.resources.length} resources, ${this.prompts.size} prompts`);
+  }
+
+  /** Scopes needed for a capability; an unknown name needs none here (the SDK answers "not found"). */
+  scopesFor(method: string, params: Record<string, unknown> | undefined): readonly string[] {
+    const name = params?.name;
+    if (method === 'tools/call' && typeof name === 'string') return this.tools.get(name)?.scopes ?? [];
+    if (method === 'prompts/get' && typeof name === 'string') return this.prompts.get(name)?.scopes ?? [];
+    if (method === 'resources/read' && typeof params?.uri === 'string') return this.matchResource(params.uri)?.resource.scopes ?? [];
+    return [];
+  }
+
+  matchResource(uri: string): { resource: RegisteredResource; variables: Record<string, string> } | undefined {
+    for (const resource of this.resources) {
+      if (resource.uri === uri) return { resource, variables: {} };
+      const vars = resource.template?.match(uri);
+      if (vars) return { resource, variables: Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, String(v)])) };
+    }
+    return undefined;
+  }
+
+  private addTool(o: McpToolOptions, scopes: readonly string[], handler: Handler): void {
+    if (this.tools.has(o.name)) throw new Error(`Duplicate MCP tool name: ${o.name}`);
+    const definition: Tool = {
+      name: o.name,
+      ...(o.title ? { title: o.title } : {}),
+      description: o.description,
+      inputSchema: jsonSchema(o.input, 'input') as Tool['inputSchema'],
+      ...(o.output ? { outputSchema: jsonSchema(o.output, 'output') as Tool['outputSchema'] } : {}),
+      ...(o.annotations ? { annotations: o.annotations } : {}),
+    };
+    this.tools.set(o.name, { name: o.name, definition, input: o.input, output: o.output, scopes, handler });
+  }
+
+  private addResource(o: McpResourceOptions, scopes: readonly string[], handler: Handler): void {
+    if (this.resources.some((r) => r.name === o.name)) throw new Error(`Duplicate MCP resource name: ${o.name}`);
+    const common = { name: o.name, ...(o.title ? { title: o.title } : {}), description: o.description, ...(o.mimeType ? { mimeType: o.mimeType } : {}) };
+    this.resources.push(
+      o.uriTemplate
+        ? { name: o.name, template: new UriTemplate(o.uriTemplate), definition: { ...common, uriTemplate: o.uriTemplate }, scopes, handler }
+        : { name: o.name, uri: o.uri, definition: { ...common, uri: o.uri! }, scopes, handler },
+    );
+  }
+
+  private addPrompt(o: McpPromptOptions, scopes: readonly string[], handler: Handler): void {
+    if (this.prompts.has(o.name)) throw new Error(`Duplicate MCP prompt name: ${o.name}`);
+    const shape = o.args?.shape ?? {};
+    const args = Object.entries(shape).map(([name, schema]) => ({
+      name,
+      description: (schema as z.ZodType).description,
+      required: !(schema as z.ZodType).safeParse(undefined).success,
+    }));
+    const definition: Prompt = { name: o.name, ...(o.title ? { title: o.title } : {}), description: o.description, arguments: args };
+    this.prompts.set(o.name, { name: o.name, definition, args: o.args, scopes, handler });
+  }
+}
+
+function jsonSchema(schema: z.ZodObject, io: 'input' | 'output'): Record<string, unknown> {
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;
+  return rest;
+}

@@ -1,0 +1,179 @@
+import { performance } from 'node:perf_hooks';
+import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import {
+  CallToolRequestSchema,
+  ErrorCode,
+  GetPromptRequestSchema,
+  ListPromptsRequestSchema,
+  ListResourcesRequestSchema,
+  ListResourceTemplatesRequestSchema,
+  ListToolsRequestSchema,
+  McpError,
+  ReadResourceRequestSchema,
+  type CallToolResult,
+  type GetPromptResult,
+  type ReadResourceResult,
+} from '@modelcontextprotocol/sdk/types.js';
+import type { z } from 'zod';
+import { RequestContextService } from '../common/context/request-context.service.js';
+import { AuditService } from '../audit/audit.service.js';
+import type { AuditKind, AuditOutcome } from '../audit/audit-event.js';
+import { HttpRouterTransport } from './http-router.transport.js';
+import { McpRegistry, type RegisteredTool } from './mcp-registry.service.js';
+import { DomainError } from '../common/errors/domain-error.js';
+
+export const SERVER_INFO = { name: 'secure-mcp-server', version: '0.1.0' };
+const RESOURCE_NOT_FOUND = -32002;
+
+/** One SDK Server for the process, connected to the HttpRouterTransport, built once at boot. */
+@Injectable()
+export class McpServerService implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('Mcp');
+  readonly transport = new HttpRouterTransport();
+  private readonly server = new Server(SERVER_INFO, {
+    capabilities: { tools: { listChanged: false }, resources: { listChanged: false }, prompts: { listChanged: false } },
+    instructions: 'Notes and team tools. Every call acts as the signed-in user and sees only their data.',
+  });
+
+  constructor(
+    private readonly registry: McpRegistry,
+    private readonly context: RequestContextService,
+    private readonly audit: AuditService,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    const s = this.server;
+    s.setRequestHandler(ListToolsRequestSchema, () => ({ tools: this.visible(this.registry.tools.values()).map((t) => t.definition) }));
+    s.setRequestHandler(CallToolRequestSchema, (req) => this.callTool(req.params.name, req.params.arguments));
+    s.setRequestHandler(ListResourcesRequestSchema, () => ({
+      resources: this.visible(this.registry.resources).filter((r) => r.uri).map((r) => r.definition as { uri: string; name: string }),
+    }));
+    s.setRequestHandler(ListResourceTemplatesRequestSchema, () => ({
+      resourceTemplates: this.visible(this.registry.resources).filter((r) => r.template).map((r) => r.definition as { uriTemplate: string; name: string }),
+    }));
+    s.setRequestHandler(ReadResourceRequestSchema, (req) => this.readResource(req.params.uri));
+    s.setRequestHandler(ListPromptsRequestSchema, () => ({ prompts: this.visible(this.registry.prompts.values()).map((p) => p.definition) }));
+    s.setRequestHandler(GetPromptRequestSchema, (req) => this.getPrompt(req.params.name, req.params.arguments));
+    s.onerror = (e) => this.logger.warn(`MCP protocol error: ${e.message}`);
+    await s.connect(this.transport);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.server.close();
+  }
+
+  /** Whether the current caller holds every scope in `required`. */
+  allowed(required: readonly string[]): boolean {
+    const granted = this.context.scopes();
+    return required.every((s) => granted.has(s));
+  }
+
+  private visible<T extends { scopes: readonly string[] }>(items: Iterable<T>): T[] {
+    return [...items].filter((i) => this.allowed(i.scopes));
+  }
+
+  private async callTool(name: string, args: Record<string, unknown> | undefined): Promise<CallToolResult> {
+    const started = performance.now();
+    const tool = this.registry.tools.get(name);
+    if (!tool) {
+      this.record('tool', name, 'not_found', started);
+      throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
+    }
+    this.assertAllowed('tool', name, tool.scopes, started);
+    const parsed = tool.input.safeParse(args ?? {});
+    if (!parsed.success) {
+      this.record('tool', name, 'invalid', started);
+      return errorResult(`Invalid input: ${formatIssues(parsed.error)}`);
+    }
+    try {
+      const value = await tool.handler(parsed.data);
+      this.record('tool', name, 'ok', started);
+      return toResult(tool, value);
+    } catch (e) {
+      return this.toolFailure(name, e, started);
+    }
+  }
+
+  private async readResource(uri: string): Promise<ReadResourceResult> {
+    const started = performance.now();
+    const match = this.registry.matchResource(uri);
+    if (!match) throw new McpError(RESOURCE_NOT_FOUND, `Resource not found: ${uri}`);
+    const { resource, variables } = match;
+    this.assertAllowed('resource', resource.name, resource.scopes, started);
+    try {
+      const result = (await resource.handler(variables, uri)) as ReadResourceResult;
+      this.record('resource', resource.name, 'ok', started);
+      return result;
+    } catch (e) {
+      throw this.rpcFailure('resource', resource.name, e, started, RESOURCE_NOT_FOUND);
+    }
+  }
+
+  private async getPrompt(name: string, args: Record<string, string> | undefined): Promise<GetPromptResult> {
+    const started = performance.now();
+    const prompt = this.registry.prompts.get(name);
+    if (!prompt) throw new McpError(ErrorCode.InvalidParams, `Unknown prompt: ${name}`);
+    this.assertAllowed('prompt', name, prompt.scopes, started);
+    const parsed = prompt.args ? prompt.args.safeParse(args ?? {}) : { success: true as const, data: {} };
+    if (!parsed.success) {
+      this.record('prompt', name, 'invalid', started);
+      throw new McpError(ErrorCode.InvalidParams, `Invalid arguments: ${formatIssues(parsed.error)}`);
+    }
+    try {
+      const result = (await prompt.handler(parsed.data)) as GetPromptResult;
+      this.record('prompt', name, 'ok', started);
+      return result;
+    } catch (e) {
+      throw this.rpcFailure('prompt', name, e, started, ErrorCode.InvalidParams);
+    }
+  }
+
+  /** Defence in depth: the HTTP layer answers 403 before dispatch; this stops any path that bypasses it. */
+  private assertAllowed(kind: AuditKind, name: string, scopes: readonly string[], started: number): void {
+    if (this.allowed(scopes)) return;
+    this.record(kind, name, 'denied', started);
+    throw new McpError(ErrorCode.InvalidRequest, `Insufficient scope: ${name} needs ${scopes.join(' ')}`);
+  }
+
+  private toolFailure(name: string, e: unknown, started: number): CallToolResult {
+    if (e instanceof DomainError) {
+      this.record('tool', name, 'error', started);
+      return errorResult(e.message);
+    }
+    this.record('tool', name, 'failed', started);
+    this.logger.error(`Tool ${name} failed (request ${this.context.requestId}): ${(e as Error)?.stack ?? e}`);
+    return errorResult(`Internal error while running ${name} (request id ${this.context.requestId})`);
+  }
+
+  private rpcFailure(kind: AuditKind, name: string, e: unknown, started: number, code: number): McpError {
+    if (e instanceof DomainError) {
+      this.record(kind, name, 'error', started);
+      return new McpError(code, e.message);
+    }
+    this.record(kind, name, 'failed', started);
+    this.logger.error(`${kind} ${name} failed (request ${this.context.requestId}): ${(e as Error)?.stack ?? e}`);
+    return new McpError(ErrorCode.InternalError, `Internal error (request id ${this.context.requestId})`);
+  }
+
+  private record(kind: AuditKind, target: string, outcome: AuditOutcome, started: number): void {
+    this.audit.record({ kind, target, outcome, latencyMs: performance.now() - started });
+  }
+}
+
+function errorResult(text: string): CallToolResult {
+  return { isError: true, content: [{ type: 'text', text }] };
+}
+
+function toResult(tool: RegisteredTool, value: unknown): CallToolResult {
+  if (tool.output) {
+    return { content: [{ type: 'text', text: JSON.stringify(value) }], structuredContent: value as Record<string, unknown> };
+  }
+  if (typeof value === 'string') return { content: [{ type: 'text', text: value }] };
+  return value as CallToolResult;
+}
+
+/** "title: Too big: expected string to have <=200 characters; body: ..." */
+export function formatIssues(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(input)'}: ${i.message}`).join('; ');
+}

@@ -1,0 +1,64 @@
+import { Injectable } from '@nestjs/common';
+import { SqlService } from '../database/sql.service.js';
+import type { Note, NoteSearchHit } from './note.js';
+
+const COLUMNS = `id, title, body, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "createdAt",
+  to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "updatedAt"`;
+
+export interface PageCursor {
+  createdAt: string;
+  id: string;
+}
+
+/** Every query takes the owner id: a missing filter cannot leak another user's notes. */
+@Injectable()
+export class NotesRepository {
+  constructor(private readonly sql: SqlService) {}
+
+  async create(ownerId: string, title: string, body: string): Promise<Note> {
+    const rows = await this.sql.query<Note>(`INSERT INTO notes (owner_id, title, body) VALUES ($1, $2, $3) RETURNING ${COLUMNS}`, [ownerId, title, body]);
+    return rows[0];
+  }
+
+  async get(ownerId: string, id: string): Promise<Note | undefined> {
+    const rows = await this.sql.query<Note>(`SELECT ${COLUMNS} FROM notes WHERE owner_id = $1 AND id = $2`, [ownerId, id]);
+    return rows[0];
+  }
+
+  /** Newest first; keyset pagination on (created_at, id). */
+  list(ownerId: string, limit: number, after?: PageCursor): Promise<Note[]> {
+    return after
+      ? this.sql.query<Note>(
+          `SELECT ${COLUMNS} FROM notes WHERE owner_id = $1 AND (created_at, id) < ($3::timestamptz, $4::uuid)
+           ORDER BY created_at DESC, id DESC LIMIT $2`,
+          [ownerId, limit, after.createdAt, after.id],
+        )
+      : this.sql.query<Note>(`SELECT ${COLUMNS} FROM notes WHERE owner_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2`, [ownerId, limit]);
+  }
+
+  async update(ownerId: string, id: string, changes: { title?: string; body?: string }): Promise<Note | undefined> {
+    const rows = await this.sql.query<Note>(
+      `UPDATE notes SET title = COALESCE($3, title), body = COALESCE($4, body), updated_at = now()
+       WHERE owner_id = $1 AND id = $2 RETURNING ${COLUMNS}`,
+      [ownerId, id, changes.title ?? null, changes.body ?? null],
+    );
+    return rows[0];
+  }
+
+  async delete(ownerId: string, id: string): Promise<boolean> {
+    const rows = await this.sql.query(`DELETE FROM notes WHERE owner_id = $1 AND id = $2 RETURNING id`, [ownerId, id]);
+    return rows.length > 0;
+  }
+
+  /** Postgres full-text search (websearch syntax), best match first. */
+  search(ownerId: string, query: string, limit: number): Promise<NoteSearchHit[]> {
+    return this.sql.query<NoteSearchHit>(
+      `SELECT id, title, left(body, 200) AS excerpt, ts_rank(search, q)::float8 AS rank,
+              to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "createdAt"
+       FROM notes, websearch_to_tsquery('english', $2) q
+       WHERE owner_id = $1 AND search @@ q
+       ORDER BY rank DESC, created_at DESC, id DESC LIMIT $3`,
+      [ownerId, query, limit],
+    );
+  }
+}

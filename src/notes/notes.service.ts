@@ -1,0 +1,74 @@
+import { Injectable } from '@nestjs/common';
+import { DomainError } from '../common/errors/domain-error.js';
+import { RequestContextService } from '../common/context/request-context.service.js';
+import type { Note, NoteSearchHit } from './note.js';
+import { NotesRepository, type PageCursor } from './notes.repository.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Notes of the calling user. The owner always comes from the request context; another user's note
+ * is indistinguishable from one that does not exist.
+ */
+@Injectable()
+export class NotesService {
+  constructor(
+    private readonly notes: NotesRepository,
+    private readonly context: RequestContextService,
+  ) {}
+
+  create(title: string, body: string): Promise<Note> {
+    return this.notes.create(this.owner(), title, body);
+  }
+
+  async get(id: string): Promise<Note> {
+    return this.found(id, UUID.test(id) ? await this.notes.get(this.owner(), id) : undefined);
+  }
+
+  async list(limit: number, cursor?: string): Promise<{ notes: Note[]; nextCursor?: string }> {
+    const rows = await this.notes.list(this.owner(), limit + 1, cursor === undefined ? undefined : decodeCursor(cursor));
+    const notes = rows.slice(0, limit);
+    const last = notes[notes.length - 1];
+    return rows.length > limit && last ? { notes, nextCursor: encodeCursor({ createdAt: last.createdAt, id: last.id }) } : { notes };
+  }
+
+  async update(id: string, changes: { title?: string; body?: string }): Promise<Note> {
+    if (changes.title === undefined && changes.body === undefined) {
+      throw new DomainError('invalid_input', 'Nothing to update: give a title, a body or both');
+    }
+    return this.found(id, UUID.test(id) ? await this.notes.update(this.owner(), id, changes) : undefined);
+  }
+
+  async delete(id: string): Promise<void> {
+    if (!UUID.test(id) || !(await this.notes.delete(this.owner(), id))) throw notFound(id);
+  }
+
+  search(query: string, limit: number): Promise<NoteSearchHit[]> {
+    return this.notes.search(this.owner(), query, limit);
+  }
+
+  private owner(): string {
+    return this.context.principal().userId;
+  }
+
+  private found(id: string, note: Note | undefined): Note {
+    if (!note) throw notFound(id);
+    return note;
+  }
+}
+
+function notFound(id: string): DomainError {
+  return new DomainError('not_found', `Note not found: ${id}`);
+}
+
+export function encodeCursor(c: PageCursor): string {
+  return Buffer.from(`${c.createdAt}|${c.id}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): PageCursor {
+  const [createdAt, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  if (!createdAt || !id || !UUID.test(id) || Number.isNaN(Date.parse(createdAt))) {
+    throw new DomainError('invalid_input', 'cursor: not a cursor returned by notes.list');
+  }
+  return { createdAt, id };
+}

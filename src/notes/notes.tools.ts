@@ -1,0 +1,131 @@
+import { Injectable } from '@nestjs/common';
+import { z } from 'zod';
+import { RequireScope } from '../auth/require-scope.decorator.js';
+import { McpPrompt, McpResource, McpTool } from '../mcp/mcp.decorators.js';
+import { NOTE_BODY_MAX, NOTE_PAGE_MAX, NOTE_TITLE_MAX, type Note } from './note.js';
+import { NotesService } from './notes.service.js';
+
+export const NOTES_READ = 'notes:read';
+export const NOTES_WRITE = 'notes:write';
+
+const id = z.string().min(1).max(64).describe('The note id (a UUID)');
+const title = z.string().trim().min(1, 'must not be empty').max(NOTE_TITLE_MAX, `must be at most ${NOTE_TITLE_MAX} characters`);
+const body = z.string().max(NOTE_BODY_MAX, `must be at most ${NOTE_BODY_MAX} characters`);
+const noteShape = z.object({ id: z.string(), title: z.string(), body: z.string(), createdAt: z.string(), updatedAt: z.string() });
+const noteOut = z.object({ note: noteShape });
+const limit = (fallback: number) => z.number().int().min(1).max(NOTE_PAGE_MAX).default(fallback);
+
+/** The built-in tools: each user's own notes. A team's tools are written the same way, in their own module. */
+@Injectable()
+export class NotesTools {
+  constructor(private readonly notes: NotesService) {}
+
+  @McpTool({
+    name: 'notes.create',
+    title: 'Create a note',
+    description: 'Creates a note owned by the signed-in user.',
+    input: z.strictObject({ title: title.describe('Short title'), body: body.default('').describe('Note text (Markdown)') }),
+    output: noteOut,
+  })
+  @RequireScope(NOTES_WRITE)
+  async create(input: { title: string; body: string }): Promise<{ note: Note }> {
+    return { note: await this.notes.create(input.title, input.body) };
+  }
+
+  @McpTool({
+    name: 'notes.get',
+    title: 'Read a note',
+    description: 'Returns one of your notes by id.',
+    input: z.strictObject({ id }),
+    output: noteOut,
+    annotations: { readOnlyHint: true },
+  })
+  @RequireScope(NOTES_READ)
+  async get(input: { id: string }): Promise<{ note: Note }> {
+    return { note: await this.notes.get(input.id) };
+  }
+
+  @McpTool({
+    name: 'notes.list',
+    title: 'List notes',
+    description: 'Lists your notes, newest first. Pass nextCursor back as cursor for the next page.',
+    input: z.strictObject({ limit: limit(20).describe(`Page size, 1-${NOTE_PAGE_MAX}`), cursor: z.string().max(200).optional() }),
+    output: z.object({ notes: z.array(noteShape), nextCursor: z.string().optional() }),
+    annotations: { readOnlyHint: true },
+  })
+  @RequireScope(NOTES_READ)
+  list(input: { limit: number; cursor?: string }): Promise<{ notes: Note[]; nextCursor?: string }> {
+    return this.notes.list(input.limit, input.cursor);
+  }
+
+  @McpTool({
+    name: 'notes.update',
+    title: 'Update a note',
+    description: 'Changes the title and/or body of one of your notes.',
+    input: z.strictObject({ id, title: title.optional(), body: body.optional() }),
+    output: noteOut,
+    annotations: { idempotentHint: true },
+  })
+  @RequireScope(NOTES_WRITE)
+  async update(input: { id: string; title?: string; body?: string }): Promise<{ note: Note }> {
+    return { note: await this.notes.update(input.id, { title: input.title, body: input.body }) };
+  }
+
+  @McpTool({
+    name: 'notes.delete',
+    title: 'Delete a note',
+    description: 'Deletes one of your notes.',
+    input: z.strictObject({ id }),
+    output: z.object({ deleted: z.boolean(), id: z.string() }),
+    annotations: { destructiveHint: true, idempotentHint: true },
+  })
+  @RequireScope(NOTES_WRITE)
+  async delete(input: { id: string }): Promise<{ deleted: boolean; id: string }> {
+    await this.notes.delete(input.id);
+    return { deleted: true, id: input.id };
+  }
+
+  @McpTool({
+    name: 'notes.search',
+    title: 'Search notes',
+    description: 'Full-text search over your notes (web-search syntax: words, "phrases", -exclusions), best match first.',
+    input: z.strictObject({ query: z.string().trim().min(1, 'must not be empty').max(200), limit: limit(10) }),
+    output: z.object({ results: z.array(z.object({ id: z.string(), title: z.string(), excerpt: z.string(), rank: z.number(), createdAt: z.string() })) }),
+    annotations: { readOnlyHint: true },
+  })
+  @RequireScope(NOTES_READ)
+  async search(input: { query: string; limit: number }) {
+    return { results: await this.notes.search(input.query, input.limit) };
+  }
+
+  @McpResource({ name: 'note', uriTemplate: 'note://{id}', description: 'One of your notes as Markdown.', mimeType: 'text/markdown' })
+  @RequireScope(NOTES_READ)
+  async readNote(vars: { id: string }, uri: string) {
+    const note = await this.notes.get(vars.id);
+    return { contents: [{ uri, mimeType: 'text/markdown', text: `# ${note.title}\n\n${note.body}` }] };
+  }
+
+  @McpPrompt({
+    name: 'notes.summarize-recent',
+    title: 'Summarise recent notes',
+    description: 'Asks the model to summarise your most recent notes.',
+    args: z.object({ count: z.string().regex(/^\d{1,2}$/, 'must be a number from 1 to 50').optional().describe('How many notes (default 10)') }),
+  })
+  @RequireScope(NOTES_READ)
+  async summarizeRecent(args: { count?: string }) {
+    const count = Math.min(Math.max(Number(args.count ?? 10), 1), NOTE_PAGE_MAX);
+    const { notes } = await this.notes.list(count);
+    const text = notes.length
+      ? notes.map((n) => `## ${n.title} (${n.createdAt})\n${n.body}`).join('\n\n')
+      : '(You have no notes yet.)';
+    return {
+      description: `Summary of your ${notes.length} most recent notes`,
+      messages: [
+        {
+          role: 'user' as const,
+          content: { type: 'text' as const, text: `Summarise these notes in a few bullet points, grouping related ones:\n\n${text}` },
+        },
+      ],
+    };
+  }
+}
