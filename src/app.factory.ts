@@ -12,7 +12,7 @@ const BODY_LIMIT = '1mb';
 /** Builds the application exactly as production runs it; tests use the same function. */
 export async function createApp(config: AppConfig): Promise<NestExpressApplication> {
   const logger = config.logLevel === 'silent' ? false : LEVELS.slice(0, LEVELS.indexOf(config.logLevel) + 1);
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { bodyParser: false, logger });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { bodyParser: false, logger, abortOnError: false });
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.use(json({ limit: BODY_LIMIT, type: ['application/json', 'application/*+json'] }));

@@ -1,13 +1,14 @@
 import { Controller, Get, Header } from '@nestjs/common';
-import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator, type HealthCheckResult } from '@nestjs/terminus';
+import { HealthCheck, HealthCheckService, type HealthCheckResult } from '@nestjs/terminus';
 import { Public } from '../auth/public.decorator.js';
+import { DatabaseHealthIndicator } from './database.health.js';
 
 @Public()
 @Controller()
 export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
-    private readonly db: TypeOrmHealthIndicator,
+    private readonly db: DatabaseHealthIndicator,
   ) {}
 
   /** Liveness: the process answers; no I/O, so a slow database never restarts the pod. */
@@ -22,6 +23,6 @@ export class HealthController {
   @Header('Cache-Control', 'no-store')
   @HealthCheck()
   ready(): Promise<HealthCheckResult> {
-    return this.health.check([() => this.db.pingCheck('database').withTimeout(1500)]);
+    return this.health.check([() => this.db.ping(1500)]);
   }
 }
