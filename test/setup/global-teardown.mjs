@@ -1,6 +1,6 @@
 import pg from 'pg';
 
-export default async function globalTeardown(): Promise<void> {
+export default async function globalTeardown() {
   const state = globalThis.__E2E_DB__;
   await state?.embedded?.stop();
   if (state?.adminUrl && state.database) {

@@ -1,26 +1,21 @@
+// Runs in Jest's parent process, outside its TypeScript transform: it uses the compiled app
+// (`npm test` builds first) so the migrations and the embedded engine are the app's own.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
-import './resolve-ts.cjs';
-import type { EmbeddedPostgres } from '../../src/database/embedded-postgres.js';
-
-declare global {
-  // eslint-disable-next-line no-var
-  var __E2E_DB__: { embedded?: EmbeddedPostgres; adminUrl?: string; database?: string } | undefined;
-}
+import { dataSourceOptions } from '../../dist/src/database/data-source-options.js';
+import { EmbeddedPostgres } from '../../dist/src/database/embedded-postgres.js';
 
 /**
  * One database per test run, migrated once: a fresh database on TEST_DATABASE_URL's server when it
  * is set (real Postgres), otherwise one embedded engine (PGlite) in a temporary folder.
  * Workers inherit E2E_DATABASE_URL and E2E_KEY_SECRET through the environment.
  */
-export default async function globalSetup(): Promise<void> {
-  const { dataSourceOptions } = await import('../../src/database/data-source-options.js');
-  const { EmbeddedPostgres } = await import('../../src/database/embedded-postgres.js');
-  let url: string;
+export default async function globalSetup() {
+  let url;
   if (process.env.TEST_DATABASE_URL) {
     const adminUrl = process.env.TEST_DATABASE_URL;
     const database = `mcp_e2e_${Date.now()}_${randomBytes(3).toString('hex')}`;
