@@ -17,6 +17,11 @@ declare module 'autocannon' {
     onResponse?: (status: number, body: string, context: Record<string, unknown>, headers: Record<string, string | string[]>) => void;
   }
 
+  export interface AutocannonClient {
+    on(event: 'response', listener: (status: number, bytes: number, responseTimeMs: number) => void): this;
+    on(event: string, listener: (...args: any[]) => void): this;
+  }
+
   export interface AutocannonOptions {
     url: string;
     connections?: number;
@@ -28,6 +33,8 @@ declare module 'autocannon' {
     body?: string;
     requests?: AutocannonRequest[];
     initialContext?: Record<string, unknown>;
+    /** Called once per connection with its client (an EventEmitter: 'response', 'body', ...). */
+    setupClient?: (client: AutocannonClient) => void;
     bailout?: number;
   }
 

@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import { Logger, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import cookieParser from 'cookie-parser';
 import { json, urlencoded, type NextFunction, type Request, type Response } from 'express';
 import { AppModule } from './app.module.js';
 import { AppConfig } from './config/app-config.js';
@@ -18,6 +19,7 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   app.use(json({ limit: BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
   app.use(urlencoded({ limit: '64kb', extended: false }));
   app.use(bodyErrorHandler);
+  app.use(cookieParser());
   return app;
 }
 

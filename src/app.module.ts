@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { ScheduleModule } from '@nestjs/schedule';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { ContextModule } from './common/context/context.module.js';
@@ -10,6 +11,7 @@ import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { McpModule } from './mcp/mcp.module.js';
 import { NotesModule } from './notes/notes.module.js';
+import { OAuthModule } from './oauth/oauth.module.js';
 import { UsersModule } from './users/users.module.js';
 
 @Module({})
@@ -23,7 +25,9 @@ export class AppModule {
         ContextModule,
         AuditModule,
         UsersModule,
+        ScheduleModule.forRoot(),
         AuthModule,
+        OAuthModule.forRoot(config),
         McpModule,
         NotesModule,
         HealthModule,

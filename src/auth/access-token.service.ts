@@ -9,8 +9,9 @@ import { TokenRevocationService } from './token-revocation.service.js';
 export const ACCESS_TOKEN_TYP = 'at+jwt';
 
 export interface AccessTokenGrant {
-  userId: string;
-  login: string;
+  /** The signed-in person; absent for client_credentials tokens, whose subject is the client (RFC 9068 §2.2). */
+  userId?: string;
+  login?: string;
   clientId: string;
   scopes: readonly string[];
   grantId?: string;
@@ -20,8 +21,8 @@ export interface AccessTokenGrant {
 }
 
 export interface VerifiedAccessToken {
-  userId: string;
-  login: string;
+  userId?: string;
+  login?: string;
   clientId: string;
   scopes: ReadonlySet<string>;
   tokenId: string;
@@ -34,6 +35,8 @@ interface AccessTokenClaims extends JWTPayload {
   scope: string;
   username?: string;
   gid?: string;
+  /** Set on client_credentials tokens: no person behind the token. */
+  gty?: 'client_credentials';
 }
 
 export class InvalidAccessTokenError extends Error {}
@@ -55,11 +58,11 @@ export class AccessTokenService {
     const claims: AccessTokenClaims = {
       iss: this.config.publicUrl,
       aud: g.audience ?? this.config.resourceUrl,
-      sub: g.userId,
+      sub: g.userId ?? g.clientId,
       jti: tokenId,
       client_id: g.clientId,
       scope: g.scopes.join(' '),
-      username: g.login,
+      ...(g.userId ? { username: g.login } : { gty: 'client_credentials' as const }),
       ...(g.grantId ? { gid: g.grantId } : {}),
     };
     return { token: await this.keys.sign(claims, ACCESS_TOKEN_TYP, expiresIn), expiresIn, tokenId };
@@ -83,9 +86,10 @@ export class AccessTokenService {
     if (typeof payload.client_id !== 'string' || typeof payload.scope !== 'string') {
       throw new InvalidAccessTokenError('token is missing client_id or scope');
     }
+    const person = payload.gty !== 'client_credentials';
     const verified: VerifiedAccessToken = {
-      userId: payload.sub!,
-      login: payload.username ?? payload.sub!,
+      userId: person ? payload.sub : undefined,
+      login: person ? (payload.username ?? payload.sub) : undefined,
       clientId: payload.client_id,
       scopes: new Set(payload.scope.split(' ').filter(Boolean)),
       tokenId: payload.jti!,
@@ -101,6 +105,25 @@ export class AccessTokenService {
     });
     if (revoked) throw new InvalidAccessTokenError('token has been revoked');
     return verified;
+  }
+
+  /**
+   * For RFC 7009 revocation: a token this server signed, whatever its expiry or revocation state.
+   * Returns undefined for anything else.
+   */
+  async decode(token: string): Promise<{ tokenId: string; clientId: string; userId?: string; grantId?: string } | undefined> {
+    try {
+      const { payload } = await jwtVerify<AccessTokenClaims>(token, this.keyResolver, {
+        algorithms: [SIGNING_ALG],
+        typ: ACCESS_TOKEN_TYP,
+        issuer: this.config.publicUrl,
+        currentDate: new Date(0),
+      });
+      if (!payload.jti || typeof payload.client_id !== 'string') return undefined;
+      return { tokenId: payload.jti, clientId: payload.client_id, userId: payload.gty ? undefined : payload.sub, grantId: payload.gid };
+    } catch {
+      return undefined;
+    }
   }
 
   private async resolveKey(header: JWTHeaderParameters) {

@@ -50,7 +50,7 @@ export class BearerAuthGuard implements CanActivate {
       throw this.challenges.invalidToken(`The access token is not valid: ${e.message}`);
     }
     this.context.authenticate({
-      principal: { userId: verified.userId, login: verified.login },
+      principal: verified.userId ? { userId: verified.userId, login: verified.login ?? verified.userId } : undefined,
       clientId: verified.clientId,
       scopes: verified.scopes,
       authMethod: 'jwt',

@@ -1,25 +1,60 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { AppConfig } from '../config/app-config.js';
+import { SqlService } from '../database/sql.service.js';
+
+export type RevocationKind = 'token' | 'grant' | 'client' | 'user';
 
 export interface RevocationSubject {
   tokenId?: string;
   grantId?: string;
   clientId?: string;
   userId?: string;
-  /** Issued-at, seconds: a client or user revoked after this time invalidates the token. */
+  /** Issued-at, seconds: a client or user revoked at or after this time invalidates the token. */
   issuedAt: number;
 }
 
+interface RevocationRow {
+  id: string;
+  kind: RevocationKind;
+  subject: string;
+  revokedAt: number;
+}
+
+const POLL_INTERVAL_MS = 1000;
+const CLOCK_SKEW_SECONDS = 60;
+
 /**
- * In-memory revocation list consulted on every request (no database work on the hot path).
- * Revoked grants and token ids are final; clients and users carry the revocation time so that
- * only tokens issued before it die.
+ * Revocation list consulted on every request from memory (no database work on the hot path).
+ * Revocations are written to `token_revocations` and every instance applies new rows within about
+ * a second by polling; rows expire once no access token they could match is still alive.
  */
 @Injectable()
-export class TokenRevocationService {
+export class TokenRevocationService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('Revocation');
   private readonly tokens = new Set<string>();
   private readonly grants = new Set<string>();
   private readonly clients = new Map<string, number>();
   private readonly users = new Map<string, number>();
+  private lastId = '0';
+  private timer?: NodeJS.Timeout;
+  private lastSync = 0;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly sql: SqlService,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    await this.sync();
+    this.timer = setInterval(() => {
+      this.sync().catch((e: Error) => this.logger.warn(`Revocation sync failed: ${e.message}`));
+    }, POLL_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.timer);
+  }
 
   isRevoked(s: RevocationSubject): boolean {
     if (s.tokenId && this.tokens.has(s.tokenId)) return true;
@@ -30,27 +65,51 @@ export class TokenRevocationService {
     return userAt !== undefined && s.issuedAt <= userAt;
   }
 
-  revokeToken(tokenId: string): void {
-    this.tokens.add(tokenId);
+  /** Records a revocation for every instance and applies it here at once. */
+  async revoke(kind: RevocationKind, subject: string): Promise<void> {
+    const rows = await this.sql.query<RevocationRow>(
+      `INSERT INTO token_revocations (kind, subject, expires_at) VALUES ($1, $2, now() + make_interval(secs => $3))
+       RETURNING id::text, kind, subject, floor(extract(epoch FROM revoked_at))::int AS "revokedAt"`,
+      [kind, subject, this.config.accessTokenTtlSeconds + CLOCK_SKEW_SECONDS],
+    );
+    this.apply(rows[0]);
   }
 
-  revokeGrant(grantId: string): void {
-    this.grants.add(grantId);
-  }
-
-  revokeClient(clientId: string, at = nowSeconds()): void {
-    this.clients.set(clientId, Math.max(at, this.clients.get(clientId) ?? 0));
-  }
-
-  revokeUser(userId: string, at = nowSeconds()): void {
-    this.users.set(userId, Math.max(at, this.users.get(userId) ?? 0));
+  /** Loads revocations other instances wrote since the last sync. */
+  async sync(): Promise<void> {
+    const rows = await this.sql.query<RevocationRow>(
+      `SELECT id::text, kind, subject, floor(extract(epoch FROM revoked_at))::int AS "revokedAt"
+       FROM token_revocations WHERE id > $1::bigint AND expires_at > now() ORDER BY id`,
+      [this.lastId],
+    );
+    for (const row of rows) this.apply(row);
+    this.lastSync = Date.now();
   }
 
   get size(): number {
     return this.tokens.size + this.grants.size + this.clients.size + this.users.size;
   }
-}
 
-function nowSeconds(): number {
-  return Math.floor(Date.now() / 1000);
+  /** Milliseconds since the last successful sync with the database. */
+  get age(): number {
+    return Date.now() - this.lastSync;
+  }
+
+  private apply(row: RevocationRow): void {
+    if (BigInt(row.id) > BigInt(this.lastId)) this.lastId = row.id;
+    switch (row.kind) {
+      case 'token':
+        this.tokens.add(row.subject);
+        break;
+      case 'grant':
+        this.grants.add(row.subject);
+        break;
+      case 'client':
+        this.clients.set(row.subject, Math.max(row.revokedAt, this.clients.get(row.subject) ?? 0));
+        break;
+      case 'user':
+        this.users.set(row.subject, Math.max(row.revokedAt, this.users.get(row.subject) ?? 0));
+        break;
+    }
+  }
 }

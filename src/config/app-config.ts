@@ -22,10 +22,21 @@ export class AppConfig {
   readonly keyEncryptionSecret?: string;
   readonly allowedOrigins: ReadonlySet<string>;
   readonly allowedHosts: ReadonlySet<string>;
+  /** A server for local use (loopback PUBLIC_URL) also accepts pages served from loopback on any port. */
+  readonly allowLoopbackOrigins: boolean;
   readonly accessTokenTtlSeconds: number;
   readonly auditFlushIntervalMs: number;
   readonly shutdownTimeoutMs: number;
   readonly logLevel: Environment['LOG_LEVEL'];
+  /** GitHub OAuth app (or GitHub Enterprise); undefined means the dev sign-in page stands in. */
+  readonly github?: { clientId: string; clientSecret: string; authorizeUrl: string; tokenUrl: string; apiUrl: string };
+  readonly allowedGithubLogins: ReadonlySet<string>;
+  readonly allowedGithubOrg?: string;
+  readonly adminGithubLogins: ReadonlySet<string>;
+  readonly authCodeTtlSeconds: number;
+  readonly refreshTokenTtlSeconds: number;
+  readonly sessionTtlSeconds: number;
+  readonly cimdAllowLoopback: boolean;
 
   constructor(env: Environment) {
     this.nodeEnv = env.NODE_ENV;
@@ -48,10 +59,28 @@ export class AppConfig {
       ...splitList(env.ALLOWED_HOSTS).map((h) => h.toLowerCase()),
       ...(loopback ? LOOPBACK_HOSTS : []),
     ]);
+    this.allowLoopbackOrigins = isLoopbackHost(base.hostname);
     this.accessTokenTtlSeconds = env.ACCESS_TOKEN_TTL_SECONDS;
     this.auditFlushIntervalMs = env.AUDIT_FLUSH_INTERVAL_MS;
     this.shutdownTimeoutMs = env.SHUTDOWN_TIMEOUT_MS;
     this.logLevel = env.LOG_LEVEL;
+    this.github =
+      env.GITHUB_CLIENT_ID && env.GITHUB_CLIENT_SECRET
+        ? {
+            clientId: env.GITHUB_CLIENT_ID,
+            clientSecret: env.GITHUB_CLIENT_SECRET,
+            authorizeUrl: env.GITHUB_AUTHORIZE_URL,
+            tokenUrl: env.GITHUB_TOKEN_URL,
+            apiUrl: env.GITHUB_API_URL.replace(/\/$/, ''),
+          }
+        : undefined;
+    this.allowedGithubLogins = new Set(splitList(env.ALLOWED_GITHUB_LOGINS).map((l) => l.toLowerCase()));
+    this.allowedGithubOrg = env.ALLOWED_GITHUB_ORG.trim() || undefined;
+    this.adminGithubLogins = new Set(splitList(env.ADMIN_GITHUB_LOGINS).map((l) => l.toLowerCase()));
+    this.authCodeTtlSeconds = env.AUTH_CODE_TTL_SECONDS;
+    this.refreshTokenTtlSeconds = env.REFRESH_TOKEN_TTL_SECONDS;
+    this.sessionTtlSeconds = env.SESSION_TTL_SECONDS;
+    this.cimdAllowLoopback = env.CIMD_ALLOW_LOOPBACK;
   }
 
   /** Builds the configuration from an explicit variable map (tests, CLIs). */
@@ -63,6 +92,18 @@ export class AppConfig {
   static fromProcess(): AppConfig {
     if (existsSync('.env')) process.loadEnvFile('.env');
     return AppConfig.from(process.env);
+  }
+}
+
+/** Whether a browser Origin may call this server (MCP transports §Security: DNS rebinding). */
+export function isOriginAllowed(config: AppConfig, origin: string): boolean {
+  if (config.allowedOrigins.has(origin)) return true;
+  if (!config.allowLoopbackOrigins) return false;
+  try {
+    const url = new URL(origin);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && isLoopbackHost(url.hostname) && url.origin === origin;
+  } catch {
+    return false;
   }
 }
 

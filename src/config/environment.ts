@@ -11,6 +11,7 @@ import {
   Min,
   MinLength,
   validateSync,
+  ValidateIf,
   ValidationError,
 } from 'class-validator';
 
@@ -86,6 +87,56 @@ export class Environment {
   @Max(120000)
   SHUTDOWN_TIMEOUT_MS = 10000;
 
+  @Transform(emptyToUndefined)
+  @ValidateIf((e: Environment) => e.GITHUB_CLIENT_SECRET !== undefined || e.GITHUB_CLIENT_ID !== undefined)
+  @IsString({ message: 'GITHUB_CLIENT_ID: set both GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET (from your GitHub OAuth app), or neither' })
+  GITHUB_CLIENT_ID?: string;
+
+  @Transform(emptyToUndefined)
+  @ValidateIf((e: Environment) => e.GITHUB_CLIENT_ID !== undefined || e.GITHUB_CLIENT_SECRET !== undefined)
+  @IsString({ message: 'GITHUB_CLIENT_SECRET: set both GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET (from your GitHub OAuth app), or neither' })
+  GITHUB_CLIENT_SECRET?: string;
+
+  @IsUrl({ require_tld: false, require_protocol: true }, { message: 'GITHUB_AUTHORIZE_URL must be an absolute URL (GitHub Enterprise: https://HOST/login/oauth/authorize)' })
+  GITHUB_AUTHORIZE_URL = 'https://github.com/login/oauth/authorize';
+
+  @IsUrl({ require_tld: false, require_protocol: true }, { message: 'GITHUB_TOKEN_URL must be an absolute URL (GitHub Enterprise: https://HOST/login/oauth/access_token)' })
+  GITHUB_TOKEN_URL = 'https://github.com/login/oauth/access_token';
+
+  @IsUrl({ require_tld: false, require_protocol: true }, { message: 'GITHUB_API_URL must be an absolute URL (GitHub Enterprise: https://HOST/api/v3)' })
+  GITHUB_API_URL = 'https://api.github.com';
+
+  @IsString()
+  ALLOWED_GITHUB_LOGINS = '';
+
+  @IsString()
+  ALLOWED_GITHUB_ORG = '';
+
+  @IsString()
+  ADMIN_GITHUB_LOGINS = '';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(30)
+  @Max(600)
+  AUTH_CODE_TTL_SECONDS = 300;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(300)
+  @Max(31_536_000)
+  REFRESH_TOKEN_TTL_SECONDS = 2_592_000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(60)
+  @Max(2_592_000)
+  SESSION_TTL_SECONDS = 43_200;
+
+  @Transform(toBool)
+  @IsBoolean({ message: 'CIMD_ALLOW_LOOPBACK must be true or false' })
+  CIMD_ALLOW_LOOPBACK = false;
+
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose', 'silent'])
   LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' | 'silent' = 'log';
 }
@@ -105,10 +156,12 @@ function flatten(errors: ValidationError[]): string[] {
   return errors.flatMap((e) => Object.values(e.constraints ?? {}).map((msg) => `${e.property}: ${msg}`));
 }
 
+const OPTIONAL = ['PUBLIC_URL', 'DATABASE_URL', 'KEY_ENCRYPTION_SECRET', 'GITHUB_CLIENT_ID', 'GITHUB_CLIENT_SECRET'];
+const KNOWN: ReadonlySet<string> = new Set([...Object.keys(new Environment()), ...OPTIONAL]);
+
 /** Validates the whole environment at once and reports every problem together. */
 export function validateEnvironment(raw: Record<string, string | undefined>): Environment {
-  const known = Object.keys(new Environment());
-  const input = Object.fromEntries(Object.entries(raw).filter(([k, v]) => v !== undefined && (known.includes(k) || k === 'PUBLIC_URL' || k === 'DATABASE_URL' || k === 'KEY_ENCRYPTION_SECRET')));
+  const input = Object.fromEntries(Object.entries(raw).filter(([k, v]) => v !== undefined && KNOWN.has(k)));
   const env = plainToInstance(Environment, input, { exposeDefaultValues: true });
   const problems = flatten(validateSync(env, { skipMissingProperties: false }));
   if (env.NODE_ENV === 'production') {
@@ -116,6 +169,8 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
     if (!env.KEY_ENCRYPTION_SECRET) problems.push('KEY_ENCRYPTION_SECRET: required when NODE_ENV=production (generate one with: openssl rand -base64 48)');
     if (!env.PUBLIC_URL) problems.push('PUBLIC_URL: required when NODE_ENV=production (the https URL clients reach this server at)');
     else if (!env.PUBLIC_URL.startsWith('https://')) problems.push('PUBLIC_URL: must use https when NODE_ENV=production');
+    if (!env.GITHUB_CLIENT_ID) problems.push('GITHUB_CLIENT_ID: required when NODE_ENV=production (people sign in with GitHub; the dev sign-in page is for local use only)');
+    if (env.CIMD_ALLOW_LOOPBACK) problems.push('CIMD_ALLOW_LOOPBACK: must not be enabled when NODE_ENV=production (it lets client metadata URLs reach loopback)');
   }
   if (problems.length) throw new EnvironmentError(problems);
   return env;

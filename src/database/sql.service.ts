@@ -1,10 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
 
+export type Query = <T = Record<string, unknown>>(text: string, params?: unknown[]) => Promise<T[]>;
+
 /**
- * Parameterised SQL straight on the driver's pool, for hot-path repositories where TypeORM's
- * per-query QueryRunner costs more than the query.
+ * Parameterised SQL straight on the driver's pool, for repositories where TypeORM's per-query
+ * QueryRunner costs more than the query. Always returns the result rows.
  */
 @Injectable()
 export class SqlService {
@@ -13,8 +15,28 @@ export class SqlService {
   constructor(private readonly dataSource: DataSource) {}
 
   async query<T>(text: string, params: unknown[] = []): Promise<T[]> {
-    this.pool ??= (this.dataSource.driver as unknown as { master: Pool }).master;
-    const result = await this.pool.query(text, params);
+    const result = await this.getPool().query(text, params);
     return result.rows as T[];
+  }
+
+  /** Runs `work` in one transaction on one connection; rolls back if it throws. */
+  async transaction<T>(work: (query: Query) => Promise<T>): Promise<T> {
+    const client: PoolClient = await this.getPool().connect();
+    try {
+      await client.query('BEGIN');
+      const result = await work(async <R>(text: string, params: unknown[] = []) => (await client.query(text, params)).rows as R[]);
+      await client.query('COMMIT');
+      return result;
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    } finally {
+      client.release();
+    }
+  }
+
+  private getPool(): Pool {
+    this.pool ??= (this.dataSource.driver as unknown as { master: Pool }).master;
+    return this.pool;
   }
 }

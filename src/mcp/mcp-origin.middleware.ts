@@ -1,6 +1,6 @@
 import { Injectable, Logger, NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
-import { AppConfig } from '../config/app-config.js';
+import { AppConfig, isOriginAllowed } from '../config/app-config.js';
 
 /**
  * MCP transports §Security: validate Origin on every request (DNS rebinding) and the Host header,
@@ -18,7 +18,7 @@ export class McpOriginMiddleware implements NestMiddleware {
       return this.refuse(res, `Host not allowed: ${host ?? '(none)'}`);
     }
     const origin = req.headers.origin;
-    if (origin !== undefined && !this.config.allowedOrigins.has(origin)) {
+    if (origin !== undefined && !isOriginAllowed(this.config, origin)) {
       return this.refuse(res, `Origin not allowed: ${origin}`);
     }
     next();

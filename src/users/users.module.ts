@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
+import { UpstreamTokensService } from './upstream-tokens.service.js';
 import { UsersRepository } from './users.repository.js';
 
-@Module({ providers: [UsersRepository], exports: [UsersRepository] })
+@Module({ providers: [UsersRepository, UpstreamTokensService], exports: [UsersRepository, UpstreamTokensService] })
 export class UsersModule {}

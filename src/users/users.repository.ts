@@ -1,19 +1,35 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { SqlService } from '../database/sql.service.js';
 import { UserEntity } from './user.entity.js';
 
 @Injectable()
 export class UsersRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly sql: SqlService,
+  ) {}
 
   /** Finds or creates the local (dev sign-in) user with this login; race-free on the unique index. */
   async upsertDevUser(login: string): Promise<UserEntity> {
-    const rows: UserEntity[] = await this.dataSource.query(
+    const rows = await this.sql.query<UserEntity>(
       `INSERT INTO users (source, login, last_login_at) VALUES ('dev', $1, now())
        ON CONFLICT (lower(login)) WHERE source = 'dev' DO UPDATE SET last_login_at = now()
        RETURNING id, source, github_id AS "githubId", login, name, created_at AS "createdAt",
                  last_login_at AS "lastLoginAt", disabled_at AS "disabledAt"`,
       [login],
+    );
+    return rows[0];
+  }
+
+  /** Finds or creates the user for a GitHub account, keyed by the immutable numeric id (logins can change). */
+  async upsertGithubUser(githubId: string, login: string, name: string | null): Promise<UserEntity> {
+    const rows = await this.sql.query<UserEntity>(
+      `INSERT INTO users (source, github_id, login, name, last_login_at) VALUES ('github', $1, $2, $3, now())
+       ON CONFLICT (github_id) WHERE github_id IS NOT NULL DO UPDATE SET login = EXCLUDED.login, name = EXCLUDED.name, last_login_at = now()
+       RETURNING id, source, github_id AS "githubId", login, name, created_at AS "createdAt",
+                 last_login_at AS "lastLoginAt", disabled_at AS "disabledAt"`,
+      [githubId, login, name],
     );
     return rows[0];
   }

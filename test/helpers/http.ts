@@ -14,14 +14,20 @@ export interface RawResponse {
  */
 export function rawRequest(url: string, opts: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<RawResponse> {
   const u = new URL(url);
+  // The test server binds 127.0.0.1; "localhost" may resolve to ::1 first. Host still says localhost.
+  const connectTo = u.hostname === 'localhost' ? '127.0.0.1' : u.hostname;
   return new Promise((resolve, reject) => {
     const req = request(
       {
-        host: u.hostname,
+        host: connectTo,
         port: u.port,
         path: `${u.pathname}${u.search}`,
         method: opts.method ?? 'GET',
-        headers: { ...(opts.body !== undefined ? { 'content-length': String(Buffer.byteLength(opts.body)) } : {}), ...opts.headers },
+        headers: {
+          host: u.host,
+          ...(opts.body !== undefined ? { 'content-length': String(Buffer.byteLength(opts.body)) } : {}),
+          ...opts.headers,
+        },
       },
       (res) => {
         const chunks: Buffer[] = [];

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { ForbiddenException, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
+import { DomainError } from '../errors/domain-error.js';
 import type { Principal, RequestContext } from './request-context.js';
 
 const EMPTY_SCOPES: ReadonlySet<string> = new Set();
@@ -28,10 +29,10 @@ export class RequestContextService {
     Object.assign(store, auth);
   }
 
-  /** The caller; throws if the request is not authenticated (a programming error in a protected path). */
+  /** The signed-in user; a token issued to a client alone (client_credentials) has none. */
   principal(): Principal {
     const principal = this.storage.getStore()?.principal;
-    if (!principal) throw new ForbiddenException('No authenticated user in this request');
+    if (!principal) throw new DomainError('forbidden', 'This needs a signed-in user; the access token was issued to a client, not to a person');
     return principal;
   }
 

@@ -1,0 +1,22 @@
+import { Injectable } from '@nestjs/common';
+import type { Response } from 'express';
+import type { UserEntity } from '../../users/user.entity.js';
+import { AuthorizePageError } from './authorize-errors.js';
+import type { AuthorizationRequest } from './authorization-request.js';
+import { AuthorizationService } from './authorization.service.js';
+import { BrowserSessionService } from './browser-session.service.js';
+
+/** The last step of every upstream sign-in: session cookie, consent, code, redirect to the client. */
+@Injectable()
+export class SignInCompletionService {
+  constructor(
+    private readonly authz: AuthorizationService,
+    private readonly sessions: BrowserSessionService,
+  ) {}
+
+  async finish(res: Response, request: AuthorizationRequest, user: UserEntity): Promise<void> {
+    if (user.disabledAt) throw new AuthorizePageError(403, 'Account disabled', 'Your account has been disabled on this server.');
+    await this.sessions.start(res, user.id);
+    res.redirect(302, await this.authz.complete(request, { userId: user.id, login: user.login }));
+  }
+}

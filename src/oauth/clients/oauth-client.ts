@@ -1,0 +1,24 @@
+export type ClientKind = 'dcr' | 'cimd' | 'static';
+export type TokenEndpointAuthMethod = 'none' | 'client_secret_basic' | 'client_secret_post';
+export type GrantType = 'authorization_code' | 'refresh_token' | 'client_credentials';
+
+export const GRANT_TYPES: readonly GrantType[] = ['authorization_code', 'refresh_token', 'client_credentials'];
+export const AUTH_METHODS: readonly TokenEndpointAuthMethod[] = ['none', 'client_secret_basic', 'client_secret_post'];
+
+export interface OAuthClient {
+  clientId: string;
+  kind: ClientKind;
+  clientSecretHash: string | null;
+  clientSecretExpiresAt: Date | null;
+  tokenEndpointAuthMethod: TokenEndpointAuthMethod;
+  grantTypes: GrantType[];
+  redirectUris: string[];
+  scope: string | null;
+  clientName: string | null;
+  metadata: Record<string, unknown>;
+  createdAt: Date;
+  fetchedAt: Date | null;
+  revokedAt: Date | null;
+}
+
+export const isConfidential = (c: OAuthClient): boolean => c.tokenEndpointAuthMethod !== 'none';

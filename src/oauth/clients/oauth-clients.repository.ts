@@ -1,0 +1,49 @@
+import { Injectable } from '@nestjs/common';
+import { SqlService } from '../../database/sql.service.js';
+import type { OAuthClient } from './oauth-client.js';
+
+const COLUMNS = `client_id AS "clientId", kind, client_secret_hash AS "clientSecretHash",
+  client_secret_expires_at AS "clientSecretExpiresAt", token_endpoint_auth_method AS "tokenEndpointAuthMethod",
+  grant_types AS "grantTypes", redirect_uris AS "redirectUris", scope, client_name AS "clientName", metadata,
+  created_at AS "createdAt", fetched_at AS "fetchedAt", revoked_at AS "revokedAt"`;
+
+type NewClient = Omit<OAuthClient, 'createdAt' | 'fetchedAt' | 'revokedAt'>;
+
+@Injectable()
+export class OAuthClientsRepository {
+  constructor(private readonly sql: SqlService) {}
+
+  async findById(clientId: string): Promise<OAuthClient | undefined> {
+    const rows = await this.sql.query<OAuthClient>(`SELECT ${COLUMNS} FROM oauth_clients WHERE client_id = $1`, [clientId]);
+    return rows[0];
+  }
+
+  async insert(c: NewClient): Promise<OAuthClient> {
+    const rows = await this.sql.query<OAuthClient>(
+      `INSERT INTO oauth_clients (client_id, kind, client_secret_hash, client_secret_expires_at, token_endpoint_auth_method,
+         grant_types, redirect_uris, scope, client_name, metadata)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ${COLUMNS}`,
+      [c.clientId, c.kind, c.clientSecretHash, c.clientSecretExpiresAt, c.tokenEndpointAuthMethod, c.grantTypes, c.redirectUris, c.scope, c.clientName, c.metadata],
+    );
+    return rows[0];
+  }
+
+  /** Stores (or refreshes) a fetched Client ID Metadata Document; a revoked client stays revoked. */
+  async upsertCimd(c: NewClient): Promise<OAuthClient> {
+    const rows = await this.sql.query<OAuthClient>(
+      `INSERT INTO oauth_clients (client_id, kind, token_endpoint_auth_method, grant_types, redirect_uris, scope, client_name, metadata, fetched_at)
+       VALUES ($1, 'cimd', $2, $3, $4, $5, $6, $7, now())
+       ON CONFLICT (client_id) DO UPDATE SET token_endpoint_auth_method = EXCLUDED.token_endpoint_auth_method,
+         grant_types = EXCLUDED.grant_types, redirect_uris = EXCLUDED.redirect_uris, scope = EXCLUDED.scope,
+         client_name = EXCLUDED.client_name, metadata = EXCLUDED.metadata, fetched_at = now()
+       WHERE oauth_clients.kind = 'cimd'
+       RETURNING ${COLUMNS}`,
+      [c.clientId, c.tokenEndpointAuthMethod, c.grantTypes, c.redirectUris, c.scope, c.clientName, c.metadata],
+    );
+    return rows[0];
+  }
+
+  async touch(clientId: string): Promise<void> {
+    await this.sql.query(`UPDATE oauth_clients SET last_used_at = now() WHERE client_id = $1`, [clientId]);
+  }
+}

@@ -1,0 +1,17 @@
+import { Body, Controller, Header, HttpCode, Post } from '@nestjs/common';
+import { Public } from '../../auth/public.decorator.js';
+import { ClientsService } from './clients.service.js';
+
+/** RFC 7591 dynamic client registration (open registration, as MCP clients expect). */
+@Public()
+@Controller('register')
+export class RegistrationController {
+  constructor(private readonly clients: ClientsService) {}
+
+  @Post()
+  @HttpCode(201)
+  @Header('Cache-Control', 'no-store')
+  register(@Body() body: unknown): Promise<Record<string, unknown>> {
+    return this.clients.register(body);
+  }
+}

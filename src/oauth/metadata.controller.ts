@@ -1,0 +1,48 @@
+import { Controller, Get, Header } from '@nestjs/common';
+import { Public } from '../auth/public.decorator.js';
+import { AppConfig } from '../config/app-config.js';
+import { SigningKeysService } from '../keys/signing-keys.service.js';
+import { ScopePolicy } from './scope-policy.service.js';
+
+/** RFC 8414 authorization server metadata (also at the OpenID discovery path some clients try) and the JWKS. */
+@Public()
+@Controller()
+export class MetadataController {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly scopes: ScopePolicy,
+    private readonly keys: SigningKeysService,
+  ) {}
+
+  @Get(['.well-known/oauth-authorization-server', '.well-known/openid-configuration'])
+  @Header('Cache-Control', 'public, max-age=300')
+  metadata(): Record<string, unknown> {
+    const base = this.config.publicUrl;
+    return {
+      issuer: base,
+      authorization_endpoint: `${base}/authorize`,
+      token_endpoint: `${base}/token`,
+      registration_endpoint: `${base}/register`,
+      revocation_endpoint: `${base}/revoke`,
+      introspection_endpoint: `${base}/introspect`,
+      jwks_uri: `${base}/.well-known/jwks.json`,
+      scopes_supported: this.scopes.offered(),
+      response_types_supported: ['code'],
+      response_modes_supported: ['query'],
+      grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],
+      token_endpoint_auth_methods_supported: ['none', 'client_secret_basic', 'client_secret_post'],
+      revocation_endpoint_auth_methods_supported: ['none', 'client_secret_basic', 'client_secret_post'],
+      introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      code_challenge_methods_supported: ['S256'],
+      authorization_response_iss_parameter_supported: true,
+      client_id_metadata_document_supported: true,
+      protected_resources: [this.config.resourceUrl],
+    };
+  }
+
+  @Get('.well-known/jwks.json')
+  @Header('Cache-Control', 'public, max-age=300')
+  jwks(): { keys: unknown[] } {
+    return { keys: this.keys.publicJwks() };
+  }
+}

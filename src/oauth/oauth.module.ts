@@ -1,0 +1,75 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { PassportModule } from '@nestjs/passport';
+import { AuthModule } from '../auth/auth.module.js';
+import { AppConfig } from '../config/app-config.js';
+import { UsersModule } from '../users/users.module.js';
+import { AuthorizationRequestsRepository } from './authorize/authorization-requests.repository.js';
+import { AuthorizationService } from './authorize/authorization.service.js';
+import { AuthorizeController } from './authorize/authorize.controller.js';
+import { BrowserSessionService } from './authorize/browser-session.service.js';
+import { BrowserSessionsRepository } from './authorize/browser-sessions.repository.js';
+import { ConsentsRepository } from './authorize/consents.repository.js';
+import { SignInCompletionService } from './authorize/sign-in-completion.service.js';
+import { OAuthCleanupTask } from './cleanup.task.js';
+import { ClientAuthenticationService } from './clients/client-authentication.service.js';
+import { ClientMetadataDocumentService } from './clients/client-metadata-document.service.js';
+import { ClientsService } from './clients/clients.service.js';
+import { OAuthClientsRepository } from './clients/oauth-clients.repository.js';
+import { RegistrationController } from './clients/registration.controller.js';
+import { MetadataController } from './metadata.controller.js';
+import { ScopePolicy } from './scope-policy.service.js';
+import { AuthorizationCodesRepository } from './tokens/authorization-codes.repository.js';
+import { GrantsRepository } from './tokens/grants.repository.js';
+import { IntrospectionController } from './tokens/introspection.controller.js';
+import { RevocationController } from './tokens/revocation.controller.js';
+import { TokenController } from './tokens/token.controller.js';
+import { TokenService } from './tokens/token.service.js';
+import { DevLoginController } from './upstream/dev-login.controller.js';
+import { DevLoginService } from './upstream/dev-login.service.js';
+import { GithubCallbackController } from './upstream/github-callback.controller.js';
+import { GithubLoginService } from './upstream/github-login.service.js';
+import { GithubStrategy } from './upstream/github.strategy.js';
+import { UpstreamLogin } from './upstream/upstream-login.js';
+
+/**
+ * The in-process OAuth 2.1 authorization server. The upstream sign-in is GitHub when a GitHub app is
+ * configured, otherwise (never in production) the local dev sign-in page.
+ */
+@Module({})
+export class OAuthModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    const github = config.github !== undefined;
+    return {
+      module: OAuthModule,
+      imports: [AuthModule, UsersModule, PassportModule],
+      controllers: [
+        MetadataController,
+        RegistrationController,
+        AuthorizeController,
+        TokenController,
+        RevocationController,
+        IntrospectionController,
+        github ? GithubCallbackController : DevLoginController,
+      ],
+      providers: [
+        ScopePolicy,
+        OAuthClientsRepository,
+        ClientMetadataDocumentService,
+        ClientsService,
+        ClientAuthenticationService,
+        AuthorizationRequestsRepository,
+        ConsentsRepository,
+        BrowserSessionsRepository,
+        BrowserSessionService,
+        AuthorizationService,
+        SignInCompletionService,
+        AuthorizationCodesRepository,
+        GrantsRepository,
+        TokenService,
+        OAuthCleanupTask,
+        ...(github ? [GithubStrategy, GithubLoginService, { provide: UpstreamLogin, useExisting: GithubLoginService }] : [{ provide: UpstreamLogin, useClass: DevLoginService }]),
+      ],
+      exports: [TokenService],
+    };
+  }
+}

@@ -1,0 +1,32 @@
+import { Controller, Header, HttpCode, Post, Req } from '@nestjs/common';
+import type { Request } from 'express';
+import { Public } from '../../auth/public.decorator.js';
+import { ClientAuthenticationService } from '../clients/client-authentication.service.js';
+import { OAuthError } from '../oauth-error.js';
+import { TokenService, type TokenResponse } from './token.service.js';
+
+/** OAuth 2.1 §3.2 token endpoint: form-encoded, client authenticated, never cached. */
+@Public()
+@Controller('token')
+export class TokenController {
+  constructor(
+    private readonly clientAuth: ClientAuthenticationService,
+    private readonly tokens: TokenService,
+  ) {}
+
+  @Post()
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @Header('Pragma', 'no-cache')
+  async token(@Req() req: Request): Promise<TokenResponse> {
+    requireForm(req);
+    const client = await this.clientAuth.authenticate(req);
+    return this.tokens.exchange(client, req.body as Record<string, unknown>);
+  }
+}
+
+export function requireForm(req: Request): void {
+  if (!req.is('application/x-www-form-urlencoded')) {
+    throw new OAuthError('invalid_request', 'The body must be application/x-www-form-urlencoded');
+  }
+}

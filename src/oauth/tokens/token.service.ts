@@ -1,0 +1,174 @@
+import { createHash } from 'node:crypto';
+import { Injectable, Logger } from '@nestjs/common';
+import { AppConfig } from '../../config/app-config.js';
+import { randomToken, safeEqual, sha256 } from '../../common/crypto.js';
+import { AccessTokenService } from '../../auth/access-token.service.js';
+import { TokenRevocationService } from '../../auth/token-revocation.service.js';
+import { AuditService } from '../../audit/audit.service.js';
+import type { OAuthClient } from '../clients/oauth-client.js';
+import { isConfidential } from '../clients/oauth-client.js';
+import { OAuthError } from '../oauth-error.js';
+import { OFFLINE_ACCESS, ScopePolicy } from '../scope-policy.service.js';
+import { AuthorizationCodesRepository } from './authorization-codes.repository.js';
+import { GrantsRepository, type IssuedRefresh } from './grants.repository.js';
+
+export interface TokenResponse {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+  scope: string;
+  refresh_token?: string;
+}
+
+type Form = Record<string, unknown>;
+const VERIFIER = /^[A-Za-z0-9\-._~]{43,128}$/;
+/** Without offline_access a refresh token lives a day; with it, REFRESH_TOKEN_TTL_SECONDS. */
+const SHORT_REFRESH_SECONDS = 86_400;
+
+/** The token endpoint's grants (OAuth 2.1 §4.1.3, §4.2, §4.3; RFC 9700 §4.14; RFC 8707 §2.2). */
+@Injectable()
+export class TokenService {
+  private readonly logger = new Logger('Token');
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly codes: AuthorizationCodesRepository,
+    private readonly grants: GrantsRepository,
+    private readonly accessTokens: AccessTokenService,
+    private readonly revocations: TokenRevocationService,
+    private readonly scopes: ScopePolicy,
+    private readonly audit: AuditService,
+  ) {}
+
+  async exchange(client: OAuthClient, form: Form): Promise<TokenResponse> {
+    const grantType = str(form.grant_type);
+    if (!grantType) throw new OAuthError('invalid_request', 'grant_type is required');
+    if (grantType !== 'authorization_code' && grantType !== 'refresh_token' && grantType !== 'client_credentials') {
+      throw new OAuthError('unsupported_grant_type', `Unsupported grant_type: ${grantType}`);
+    }
+    if (grantType === 'client_credentials' && !isConfidential(client)) {
+      throw new OAuthError('invalid_client', 'client_credentials requires client authentication');
+    }
+    if (!client.grantTypes.includes(grantType)) throw new OAuthError('unauthorized_client', `This client is not registered for ${grantType}`);
+    const resource = this.resource(form.resource);
+    switch (grantType) {
+      case 'authorization_code':
+        return this.authorizationCode(client, form, resource);
+      case 'refresh_token':
+        return this.refresh(client, form, resource);
+      case 'client_credentials':
+        return this.clientCredentials(client, form, resource);
+    }
+  }
+
+  private async authorizationCode(client: OAuthClient, form: Form, resource: string | undefined): Promise<TokenResponse> {
+    const code = str(form.code);
+    if (!code) throw new OAuthError('invalid_request', 'code is required');
+    const verifier = str(form.code_verifier);
+    if (!verifier) throw new OAuthError('invalid_request', 'code_verifier is required (PKCE)');
+    const row = await this.codes.find(sha256(code));
+    if (!row || row.clientId !== client.clientId) throw new OAuthError('invalid_grant', 'The authorization code is invalid');
+    const pkceOk = VERIFIER.test(verifier) && safeEqual(s256(verifier), row.codeChallenge);
+    const redirect = str(form.redirect_uri);
+    const redirectOk = redirect === undefined ? client.redirectUris.length === 1 && client.redirectUris[0] === row.redirectUri : redirect === row.redirectUri;
+    if (row.usedAt) {
+      // OAuth 2.1 §4.1.3: a code used twice revokes what the first use issued — only when the replay proves possession.
+      if (pkceOk && redirectOk && row.grantId) {
+        await this.revokeGrant(row.grantId, 'authorization code replayed');
+        this.logger.warn(`Authorization code replay for client ${client.clientId}: grant ${row.grantId} revoked`);
+      }
+      throw new OAuthError('invalid_grant', 'The authorization code has already been used');
+    }
+    if (row.expired) throw new OAuthError('invalid_grant', 'The authorization code has expired');
+    if (!pkceOk) throw new OAuthError('invalid_grant', 'PKCE verification failed: code_verifier does not match the code_challenge');
+    if (!redirectOk) throw new OAuthError('invalid_grant', 'redirect_uri does not match the authorization request');
+    if (resource !== undefined && resource !== row.resource) throw new OAuthError('invalid_target', 'resource differs from the authorization request');
+    const refresh = client.grantTypes.includes('refresh_token') ? this.newRefresh(row.scopes) : undefined;
+    const grantId = await this.grants.redeemCode(row.codeHash, { userId: row.userId, clientId: client.clientId, scopes: row.scopes, resource: row.resource }, refresh?.record);
+    if (!grantId) throw new OAuthError('invalid_grant', 'The authorization code has already been used or has expired');
+    this.audit.record({ kind: 'auth', target: 'token.authorization_code', outcome: 'ok', userId: row.userId, clientId: client.clientId });
+    return this.respond({ userId: row.userId, login: row.login, clientId: client.clientId, scopes: row.scopes, grantId }, refresh?.token);
+  }
+
+  private async refresh(client: OAuthClient, form: Form, resource: string | undefined): Promise<TokenResponse> {
+    const token = str(form.refresh_token);
+    if (!token) throw new OAuthError('invalid_request', 'refresh_token is required');
+    const hash = sha256(token);
+    const rec = await this.grants.findRefresh(hash);
+    if (!rec || rec.clientId !== client.clientId) throw new OAuthError('invalid_grant', 'The refresh token is invalid');
+    if (rec.grantRevokedAt) throw new OAuthError('invalid_grant', 'The refresh token has been revoked');
+    if (rec.usedAt) {
+      // RFC 9700 §4.14.2: reuse of a rotated refresh token revokes the whole grant.
+      await this.revokeGrant(rec.grantId, 'refresh token reused');
+      this.logger.warn(`Refresh token reuse for client ${client.clientId}: grant ${rec.grantId} revoked`);
+      throw new OAuthError('invalid_grant', 'The refresh token has already been used');
+    }
+    if (rec.expired) throw new OAuthError('invalid_grant', 'The refresh token has expired');
+    if (rec.userDisabledAt) throw new OAuthError('invalid_grant', 'The account has been disabled');
+    if (resource !== undefined && resource !== rec.resource) throw new OAuthError('invalid_target', 'resource differs from the original grant');
+    const requested = form.scope === undefined ? rec.scopes : this.scopes.parse(str(form.scope));
+    // RFC 6749 §6: a refresh may narrow the scope, never widen it.
+    const wider = requested.filter((s) => !rec.scopes.includes(s));
+    if (wider.length) throw new OAuthError('invalid_scope', `Scope beyond the original grant: ${wider.join(' ')}`);
+    const next = this.newRefresh(rec.scopes);
+    if (!(await this.grants.rotateRefresh(hash, next.record))) {
+      await this.revokeGrant(rec.grantId, 'refresh token raced');
+      throw new OAuthError('invalid_grant', 'The refresh token has already been used');
+    }
+    return this.respond({ userId: rec.userId, login: rec.login, clientId: client.clientId, scopes: requested, grantId: rec.grantId }, next.token);
+  }
+
+  private async clientCredentials(client: OAuthClient, form: Form, _resource: string | undefined): Promise<TokenResponse> {
+    const requested = form.scope === undefined && client.scope ? client.scope.split(' ') : this.scopes.parse(str(form.scope));
+    if (client.scope) {
+      const allowed = new Set(client.scope.split(' '));
+      const extra = requested.filter((s) => !allowed.has(s));
+      if (extra.length) throw new OAuthError('invalid_scope', `This client is not registered for: ${extra.join(' ')}`);
+    }
+    const scopes = requested.filter((s) => s !== OFFLINE_ACCESS);
+    this.audit.record({ kind: 'auth', target: 'token.client_credentials', outcome: 'ok', clientId: client.clientId });
+    return this.respond({ clientId: client.clientId, scopes }, undefined);
+  }
+
+  /** Revokes a grant everywhere: its refresh tokens at once, its access tokens on every instance. */
+  async revokeGrant(grantId: string, reason: string): Promise<void> {
+    await this.grants.revokeGrant(grantId, reason);
+    await this.revocations.revoke('grant', grantId);
+  }
+
+  private async respond(
+    g: { userId?: string; login?: string; clientId: string; scopes: string[]; grantId?: string },
+    refreshToken: string | undefined,
+  ): Promise<TokenResponse> {
+    const { token, expiresIn } = await this.accessTokens.issue({ ...g, audience: this.config.resourceUrl });
+    return {
+      access_token: token,
+      token_type: 'Bearer',
+      expires_in: expiresIn,
+      scope: g.scopes.join(' '),
+      ...(refreshToken ? { refresh_token: refreshToken } : {}),
+    };
+  }
+
+  private newRefresh(scopes: string[]): { token: string; record: IssuedRefresh } {
+    const token = randomToken(32);
+    const ttlSeconds = scopes.includes(OFFLINE_ACCESS) ? this.config.refreshTokenTtlSeconds : Math.min(SHORT_REFRESH_SECONDS, this.config.refreshTokenTtlSeconds);
+    return { token, record: { hash: sha256(token), scopes, ttlSeconds } };
+  }
+
+  /** RFC 8707 §2: an absolute URI without fragment, and it must be this server's resource. */
+  private resource(value: unknown): string | undefined {
+    if (value === undefined) return undefined;
+    if (typeof value !== 'string') throw new OAuthError('invalid_target', 'Give exactly one resource');
+    if (value.includes('#') || value !== this.config.resourceUrl) throw new OAuthError('invalid_target', `resource must be ${this.config.resourceUrl}`);
+    return value;
+  }
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
+function s256(verifier: string): string {
+  return createHash('sha256').update(verifier).digest('base64url');
+}
