@@ -61,9 +61,10 @@ export function startupBanner(config: AppConfig): string {
     `  MCP endpoint:              ${config.resourceUrl}`,
     `  Protected resource metadata: ${config.protectedResourceMetadataUrl}`,
     `  Database:                  ${config.databaseUrl ? 'Postgres (DATABASE_URL)' : `embedded PGlite in ${config.dataDir}`}`,
+    `  Sign-in:                   ${config.github ? 'GitHub' : 'local sign-in page (no GitHub app configured)'}`,
     `Connect an MCP client: add a remote (Streamable HTTP) server with URL ${config.resourceUrl}`,
-    `  Local token for testing:   npm run token -- --user alice --scope "notes:read notes:write"`,
-    `  then send it as "Authorization: Bearer <token>" (e.g. npx @modelcontextprotocol/inspector).`,
+    `  e.g. claude mcp add --transport http notes ${config.resourceUrl}   (it opens the browser to sign in)`,
+    `  Scripts: TOKEN=$(npm run -s token -- --user alice) and send "Authorization: Bearer $TOKEN"`,
   ].join('\n');
 }
 

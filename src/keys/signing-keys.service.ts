@@ -1,5 +1,5 @@
 import { randomUUID, type KeyObject } from 'node:crypto';
-import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK, type JWTPayload } from 'jose';
 import { AppConfig } from '../config/app-config.js';
 import { resolveKeyEncryptionSecret } from './key-encryption-secret.js';
@@ -9,6 +9,8 @@ import { SigningKeysRepository } from './signing-keys.repository.js';
 
 export const SIGNING_ALG = 'ES256';
 const RELOAD_MIN_INTERVAL_MS = 5000;
+/** Instances re-read the key set this often, so a rotation done elsewhere is picked up for signing. */
+const RELOAD_INTERVAL_MS = 60_000;
 const CLOCK_SKEW_SECONDS = 60;
 
 interface LoadedKey {
@@ -24,12 +26,13 @@ interface LoadedKey {
  * encrypted, imported once into KeyObjects so verification never re-imports key bytes.
  */
 @Injectable()
-export class SigningKeysService implements OnModuleInit {
+export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(SigningKeysService.name);
   private keys = new Map<string, LoadedKey>();
   private active?: LoadedKey;
   private lastReload = 0;
   private box!: SecretBox;
+  private timer?: NodeJS.Timeout;
 
   constructor(
     private readonly config: AppConfig,
@@ -40,6 +43,12 @@ export class SigningKeysService implements OnModuleInit {
     this.box = new SecretBox(resolveKeyEncryptionSecret(this.config), 'signing-keys');
     await this.repository.addKey(() => this.generate(), { onlyIfNoActive: true });
     await this.reload();
+    this.timer = setInterval(() => this.reload().catch((e: Error) => this.logger.warn(`Key reload failed: ${e.message}`)), RELOAD_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.timer);
   }
 
   /** Signs a JWT with the active key (`kid` and `typ` in the header). */
@@ -70,7 +79,8 @@ export class SigningKeysService implements OnModuleInit {
 
   /** Makes a new key active; the old one verifies until every token it signed has expired. */
   async rotate(): Promise<string> {
-    const retireUntil = new Date(Date.now() + (this.config.accessTokenTtlSeconds + CLOCK_SKEW_SECONDS) * 1000);
+    // Other instances may sign with the old key until their next reload; cover that too.
+    const retireUntil = new Date(Date.now() + (this.config.accessTokenTtlSeconds + CLOCK_SKEW_SECONDS) * 1000 + RELOAD_INTERVAL_MS);
     await this.repository.addKey(() => this.generate(), { onlyIfNoActive: false, retireUntil });
     await this.reload();
     this.logger.log(`Signing key rotated; active kid ${this.activeKey().kid}`);

@@ -1,7 +1,8 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
 import { PassportModule } from '@nestjs/passport';
 import { AuthModule } from '../auth/auth.module.js';
 import { AppConfig } from '../config/app-config.js';
+import { PublicCorsMiddleware } from '../common/public-cors.middleware.js';
 import { UsersModule } from '../users/users.module.js';
 import { AuthorizationRequestsRepository } from './authorize/authorization-requests.repository.js';
 import { AuthorizationService } from './authorize/authorization.service.js';
@@ -36,7 +37,7 @@ import { UpstreamLogin } from './upstream/upstream-login.js';
  * configured, otherwise (never in production) the local dev sign-in page.
  */
 @Module({})
-export class OAuthModule {
+export class OAuthModule implements NestModule {
   static forRoot(config: AppConfig): DynamicModule {
     const github = config.github !== undefined;
     return {
@@ -71,5 +72,15 @@ export class OAuthModule {
       ],
       exports: [TokenService],
     };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer
+      .apply(PublicCorsMiddleware)
+      .forRoutes(
+        ...['.well-known/oauth-authorization-server', '.well-known/openid-configuration', '.well-known/jwks.json', '.well-known/oauth-protected-resource', '.well-known/oauth-protected-resource/mcp', 'register', 'token', 'revoke'].map(
+          (path) => ({ path, method: RequestMethod.ALL }),
+        ),
+      );
   }
 }
