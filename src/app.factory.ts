@@ -6,6 +6,7 @@ import cookieParser from 'cookie-parser';
 import { json, urlencoded, type NextFunction, type Request, type Response } from 'express';
 import { AppModule } from './app.module.js';
 import { AppConfig } from './config/app-config.js';
+import { assignRequestId } from './common/context/request-context.middleware.js';
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 const BODY_LIMIT = '1mb';
@@ -16,6 +17,7 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { bodyParser: false, logger, abortOnError: false });
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  app.use(assignRequestId);
   app.use(json({ limit: BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
   app.use(urlencoded({ limit: '64kb', extended: false }));
   app.use(bodyErrorHandler);

@@ -17,7 +17,7 @@ export class SecretBox {
 
   open(sealed: string): string {
     const [version, iv, body, tag] = sealed.split('.');
-    if (version !== 'v1' || !iv || !body || !tag) throw new Error('Unrecognised sealed value');
+    if (version !== 'v1' || !iv || body === undefined || !tag) throw new Error('Unrecognised sealed value');
     const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64url'));
     decipher.setAuthTag(Buffer.from(tag, 'base64url'));
     return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');

@@ -6,15 +6,23 @@ import { RequestContextService } from './request-context.service.js';
 export const REQUEST_ID_HEADER = 'x-request-id';
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/** Opens the request's context and stamps every response with its request id. */
+/**
+ * Stamps the response with a request id (a safe incoming X-Request-Id, or a new one). Runs first,
+ * before body parsing, so even a malformed body's 400 carries it.
+ */
+export function assignRequestId(req: Request, res: Response, next: NextFunction): void {
+  const incoming = req.headers[REQUEST_ID_HEADER];
+  res.setHeader(REQUEST_ID_HEADER, typeof incoming === 'string' && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID());
+  next();
+}
+
+/** Opens the request's context under the id assigned by `assignRequestId`. */
 @Injectable()
 export class RequestContextMiddleware implements NestMiddleware {
   constructor(private readonly context: RequestContextService) {}
 
-  use(req: Request, res: Response, next: NextFunction): void {
-    const incoming = req.headers[REQUEST_ID_HEADER];
-    const requestId = typeof incoming === 'string' && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
-    res.setHeader(REQUEST_ID_HEADER, requestId);
-    this.context.run(requestId, next);
+  use(_req: Request, res: Response, next: NextFunction): void {
+    const assigned = res.getHeader(REQUEST_ID_HEADER);
+    this.context.run(typeof assigned === 'string' ? assigned : randomUUID(), next);
   }
 }
