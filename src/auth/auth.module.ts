@@ -1,7 +1,10 @@
 import { Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import { KeysModule } from '../keys/keys.module.js';
 import { AccessTokenService } from './access-token.service.js';
+import { ApiKeysRepository } from './api-keys/api-keys.repository.js';
+import { ApiKeysService } from './api-keys/api-keys.service.js';
+import { RestScopeScanner } from './rest-scope.scanner.js';
 import { AuthChallengeService } from './auth-challenge.service.js';
 import { BearerAuthGuard } from './bearer-auth.guard.js';
 import { ProtectedResourceController } from './protected-resource.controller.js';
@@ -9,15 +12,18 @@ import { ScopeRegistry } from './scope-registry.service.js';
 import { TokenRevocationService } from './token-revocation.service.js';
 
 @Module({
-  imports: [KeysModule],
+  imports: [KeysModule, DiscoveryModule],
   controllers: [ProtectedResourceController],
   providers: [
     AccessTokenService,
     AuthChallengeService,
     ScopeRegistry,
     TokenRevocationService,
+    ApiKeysRepository,
+    ApiKeysService,
+    RestScopeScanner,
     { provide: APP_GUARD, useClass: BearerAuthGuard },
   ],
-  exports: [AccessTokenService, AuthChallengeService, ScopeRegistry, TokenRevocationService, KeysModule],
+  exports: [AccessTokenService, AuthChallengeService, ScopeRegistry, TokenRevocationService, ApiKeysService, KeysModule],
 })
 export class AuthModule {}

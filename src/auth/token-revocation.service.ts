@@ -2,13 +2,14 @@ import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/commo
 import { AppConfig } from '../config/app-config.js';
 import { SqlService } from '../database/sql.service.js';
 
-export type RevocationKind = 'token' | 'grant' | 'client' | 'user';
+export type RevocationKind = 'token' | 'grant' | 'client' | 'user' | 'api_key';
 
 export interface RevocationSubject {
   tokenId?: string;
   grantId?: string;
   clientId?: string;
   userId?: string;
+  apiKeyId?: string;
   /** Issued-at, seconds: a client or user revoked at or after this time invalidates the token. */
   issuedAt: number;
 }
@@ -33,6 +34,7 @@ export class TokenRevocationService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('Revocation');
   private readonly tokens = new Set<string>();
   private readonly grants = new Set<string>();
+  private readonly apiKeys = new Set<string>();
   private readonly clients = new Map<string, number>();
   private readonly users = new Map<string, number>();
   private lastId = '0';
@@ -59,6 +61,7 @@ export class TokenRevocationService implements OnModuleInit, OnModuleDestroy {
   isRevoked(s: RevocationSubject): boolean {
     if (s.tokenId && this.tokens.has(s.tokenId)) return true;
     if (s.grantId && this.grants.has(s.grantId)) return true;
+    if (s.apiKeyId && this.apiKeys.has(s.apiKeyId)) return true;
     const clientAt = s.clientId ? this.clients.get(s.clientId) : undefined;
     if (clientAt !== undefined && s.issuedAt <= clientAt) return true;
     const userAt = s.userId ? this.users.get(s.userId) : undefined;
@@ -87,7 +90,7 @@ export class TokenRevocationService implements OnModuleInit, OnModuleDestroy {
   }
 
   get size(): number {
-    return this.tokens.size + this.grants.size + this.clients.size + this.users.size;
+    return this.tokens.size + this.grants.size + this.apiKeys.size + this.clients.size + this.users.size;
   }
 
   /** Milliseconds since the last successful sync with the database. */
@@ -103,6 +106,9 @@ export class TokenRevocationService implements OnModuleInit, OnModuleDestroy {
         break;
       case 'grant':
         this.grants.add(row.subject);
+        break;
+      case 'api_key':
+        this.apiKeys.add(row.subject);
         break;
       case 'client':
         this.clients.set(row.subject, Math.max(row.revokedAt, this.clients.get(row.subject) ?? 0));

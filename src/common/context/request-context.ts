@@ -9,8 +9,8 @@ export interface RequestContext {
   principal?: Principal;
   clientId?: string;
   scopes: ReadonlySet<string>;
-  /** How the caller authenticated; the admin issue adds API keys. */
-  authMethod?: 'jwt';
+  /** How the caller authenticated. */
+  authMethod?: 'jwt' | 'api_key';
   /** Token id and grant id, for audit and revocation. */
   tokenId?: string;
   grantId?: string;

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config.js';
+import { PRIVILEGED_SCOPES } from '../../auth/scope-registry.service.js';
 import { randomToken, safeEqual, sha256 } from '../../common/crypto.js';
 import { AuditService } from '../../audit/audit.service.js';
 import { ClientsService } from '../clients/clients.service.js';
@@ -171,7 +172,13 @@ export class AuthorizationService {
 
   /** After approval and sign-in: remember consent and send the client its code. */
   async complete(request: Pick<AuthorizationRequest, 'clientId' | 'redirectUri' | 'state' | 'codeChallenge' | 'scopes' | 'resource'>, user: SignedInUser): Promise<string> {
-    await this.consents.record(user.userId, request.clientId, request.scopes);
+    // Privileged scopes (admin) are granted only to ADMIN_GITHUB_LOGINS; others get the rest.
+    const isAdmin = this.config.adminGithubLogins.has(user.login.toLowerCase());
+    const scopes = request.scopes.filter((s) => isAdmin || !PRIVILEGED_SCOPES.has(s));
+    if (scopes.length === 0) {
+      return this.errorRedirect(request.redirectUri, request.state, 'access_denied', 'The requested scope is reserved for administrators');
+    }
+    await this.consents.record(user.userId, request.clientId, scopes);
     const code = randomToken(32);
     await this.codes.insert(
       {
@@ -180,12 +187,12 @@ export class AuthorizationService {
         userId: user.userId,
         redirectUri: request.redirectUri,
         codeChallenge: request.codeChallenge,
-        scopes: request.scopes,
+        scopes,
         resource: request.resource,
       },
       this.config.authCodeTtlSeconds,
     );
-    this.audit.record({ kind: 'auth', target: 'authorize', outcome: 'ok', userId: user.userId, clientId: request.clientId, detail: { scopes: request.scopes } });
+    this.audit.record({ kind: 'auth', target: 'authorize', outcome: 'ok', userId: user.userId, clientId: request.clientId, detail: { scopes } });
     // RFC 9207: iss on every authorization response.
     return redirectUrl(request.redirectUri, { code, state: request.state, iss: this.config.publicUrl });
   }

@@ -3,6 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config.js';
 import { randomToken, safeEqual, sha256 } from '../../common/crypto.js';
 import { AccessTokenService } from '../../auth/access-token.service.js';
+import { PRIVILEGED_SCOPES } from '../../auth/scope-registry.service.js';
 import { TokenRevocationService } from '../../auth/token-revocation.service.js';
 import { AuditService } from '../../audit/audit.service.js';
 import type { OAuthClient } from '../clients/oauth-client.js';
@@ -125,6 +126,8 @@ export class TokenService {
       const extra = requested.filter((s) => !allowed.has(s));
       if (extra.length) throw new OAuthError('invalid_scope', `This client is not registered for: ${extra.join(' ')}`);
     }
+    const privileged = requested.filter((s) => PRIVILEGED_SCOPES.has(s));
+    if (privileged.length) throw new OAuthError('invalid_scope', `Not available to client credentials: ${privileged.join(' ')} (use an API key)`);
     const scopes = requested.filter((s) => s !== OFFLINE_ACCESS);
     this.audit.record({ kind: 'auth', target: 'token.client_credentials', outcome: 'ok', clientId: client.clientId });
     return this.respond({ clientId: client.clientId, scopes }, undefined);

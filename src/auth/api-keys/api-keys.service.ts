@@ -1,0 +1,86 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { randomToken, safeEqual, sha256 } from '../../common/crypto.js';
+import { TokenRevocationService } from '../token-revocation.service.js';
+import { formatApiKey, parseApiKey, type ApiKeyRecord, type ApiKeyView } from './api-key.js';
+import { ApiKeysRepository } from './api-keys.repository.js';
+
+const CACHE_MS = 60_000;
+const CACHE_MAX = 10_000;
+const TOUCH_EVERY_MS = 60_000;
+
+export interface VerifiedApiKey {
+  id: string;
+  name: string;
+  userId: string;
+  login: string;
+  scopes: ReadonlySet<string>;
+}
+
+/**
+ * API keys for scripts and CI: shown once, stored hashed, scoped, optionally expiring. Verification
+ * uses a short in-memory cache (revocations still apply at once through the revocation list), so
+ * the request path rarely touches the database.
+ */
+@Injectable()
+export class ApiKeysService {
+  private readonly logger = new Logger('ApiKeys');
+  private readonly cache = new Map<string, { record?: ApiKeyRecord; loadedAt: number }>();
+  private readonly touched = new Map<string, number>();
+
+  constructor(
+    private readonly keys: ApiKeysRepository,
+    private readonly revocations: TokenRevocationService,
+  ) {}
+
+  async create(input: { name: string; scopes: string[]; userId: string; createdBy: string | null; expiresAt: Date | null }): Promise<{ key: string; view: ApiKeyView }> {
+    const secret = randomToken(32);
+    const id = await this.keys.insert({ ...input, keyHash: sha256(secret) });
+    const record = (await this.keys.findById(id))!;
+    return { key: formatApiKey(id, secret), view: toView(record) };
+  }
+
+  async list(filter: { userId?: string; includeRevoked?: boolean } = {}): Promise<ApiKeyView[]> {
+    return (await this.keys.list(filter)).map(toView);
+  }
+
+  async revoke(id: string): Promise<boolean> {
+    const revoked = await this.keys.revoke(id);
+    if (revoked) await this.revocations.revoke('api_key', id);
+    this.cache.delete(id);
+    return revoked;
+  }
+
+  /** The key's owner and scopes, or undefined for anything not a live key (constant-time secret check). */
+  async verify(key: string): Promise<VerifiedApiKey | undefined> {
+    const parsed = parseApiKey(key);
+    if (!parsed) return undefined;
+    const record = await this.load(parsed.id);
+    if (!record || !safeEqual(sha256(parsed.secret), record.keyHash)) return undefined;
+    if (record.revokedAt || record.userDisabledAt) return undefined;
+    if (record.expiresAt && new Date(record.expiresAt).getTime() <= Date.now()) return undefined;
+    if (this.revocations.isRevoked({ apiKeyId: record.id, userId: record.userId, issuedAt: Math.floor(new Date(record.createdAt).getTime() / 1000) })) return undefined;
+    this.touch(record.id);
+    return { id: record.id, name: record.name, userId: record.userId, login: record.login, scopes: new Set(record.scopes) };
+  }
+
+  private async load(id: string): Promise<ApiKeyRecord | undefined> {
+    const hit = this.cache.get(id);
+    if (hit && Date.now() - hit.loadedAt < CACHE_MS) return hit.record;
+    if (this.cache.size >= CACHE_MAX) this.cache.clear();
+    const record = await this.keys.findById(id);
+    this.cache.set(id, { record, loadedAt: Date.now() });
+    return record;
+  }
+
+  private touch(id: string): void {
+    const last = this.touched.get(id) ?? 0;
+    if (Date.now() - last < TOUCH_EVERY_MS) return;
+    this.touched.set(id, Date.now());
+    this.keys.touch(id).catch((e: Error) => this.logger.warn(`Could not record API key use: ${e.message}`));
+  }
+}
+
+function toView(r: ApiKeyRecord): ApiKeyView {
+  const { keyHash: _h, userDisabledAt: _d, ...view } = r;
+  return view;
+}
