@@ -21,7 +21,9 @@ const JWT_SECRET = required('TUTORIAL_JWT_SECRET');
 const ISSUER = required('TUTORIAL_ISSUER');
 const AUDIENCE = required('TUTORIAL_AUDIENCE');
 
-const pool = new pg.Pool({ connectionString: required('DATABASE_URL'), max: 10 });
+// Same pool settings as the real server (src/database/data-source-options.ts): idle connections live 30 s,
+// so they survive the pauses between interleaved benchmark rounds.
+const pool = new pg.Pool({ connectionString: required('DATABASE_URL'), max: 10, connectionTimeoutMillis: 5000, idleTimeoutMillis: 30_000 });
 
 function getServer(userId: string): McpServer {
   const server = new McpServer({ name: 'notes-server', version: '1.0.0' });

@@ -19,7 +19,8 @@ async function main(): Promise<void> {
   const key = await importJWK(jwk, 'ES256'); // imported once, reused for every request
   const issuer = required('FLOOR_ISSUER');
   const audience = required('FLOOR_AUDIENCE');
-  const pool = new pg.Pool({ connectionString: required('DATABASE_URL'), max: 10 });
+  // Same pool settings as the real server (src/database/data-source-options.ts).
+  const pool = new pg.Pool({ connectionString: required('DATABASE_URL'), max: 10, connectionTimeoutMillis: 5000, idleTimeoutMillis: 30_000 });
 
   const reply = (res: ServerResponse, status: number, body: unknown): void => {
     const text = JSON.stringify(body);

@@ -21,10 +21,9 @@ interface CpuProfile {
 }
 
 export interface ProfileWindow {
-  /** Monotonic clock, µs (process.hrtime.bigint() / 1000n: the clock V8 stamps samples with). */
-  startUs: number;
-  endUs: number;
-  /** Correct responses in the window: times are then also shown per request. */
+  /** [start, end] pairs on the monotonic clock in µs (process.hrtime.bigint() / 1000n: the clock V8 stamps samples with). */
+  windowsUs: [number, number][];
+  /** Correct responses in the windows: times are then also shown per request. */
   requests: number;
 }
 
@@ -57,7 +56,7 @@ export function summarizeProfile(file: string, top = 25, window?: ProfileWindow)
   for (let i = 0; i < profile.samples.length; i++) {
     const delta = profile.timeDeltas[i] ?? 0;
     t += delta;
-    if (window && (t < window.startUs || t > window.endUs)) continue;
+    if (window && !window.windowsUs.some(([a, b]) => t >= a && t <= b)) continue;
     const id = profile.samples[i];
     selfUs.set(id, (selfUs.get(id) ?? 0) + delta);
     if (byId.get(id)!.callFrame.functionName === '(idle)') continue;
@@ -90,7 +89,8 @@ export function summarizeProfile(file: string, top = 25, window?: ProfileWindow)
   }
   const pct = (us: number) => `${((100 * us) / busy).toFixed(1).padStart(5)}%`;
   const per = window?.requests ? (us: number) => `${(us / window.requests).toFixed(1).padStart(7)} µs/req` : (us: number) => `${(us / 1000).toFixed(0).padStart(7)} ms`;
-  const scope = window ? `measured window (${((window.endUs - window.startUs) / 1e6).toFixed(1)} s, ${window.requests} correct responses)` : 'whole run';
+  const seconds = window ? window.windowsUs.reduce((sum, [a, b]) => sum + (b - a), 0) / 1e6 : 0;
+  const scope = window ? `measured windows (${seconds.toFixed(1)} s, ${window.requests} correct responses)` : 'whole run';
   const lines = [
     `  ${scope}: busy ${(busy / 1000).toFixed(0)} ms${window?.requests ? ` = ${(busy / window.requests).toFixed(0)} µs/req` : ''}, idle ${(idle / 1000).toFixed(0)} ms (main-thread self time)`,
     '  by area:',

@@ -29,7 +29,7 @@ import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import autocannon, { type AutocannonResult } from 'autocannon';
+import autocannon from 'autocannon';
 import { decodeJwt, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
@@ -49,6 +49,7 @@ const envInt = (name: string, fallback: number, min = 1): number => {
   return n;
 };
 const DURATION_S = envInt('BENCH_DURATION', 10);
+const ROUNDS = Math.floor(envInt('BENCH_ROUNDS', 2));
 const WARMUP_S = envInt('BENCH_WARMUP', 3, 0);
 const CONNECTIONS = envInt('BENCH_CONNECTIONS', 20);
 const SEED_USERS = envInt('BENCH_USERS', 200);
@@ -115,14 +116,17 @@ function processMemMb(pid: number, field: 'VmRSS' | 'VmHWM' | 'RssAnon' | 'RssFi
   }
 }
 
-/** Busy and total jiffies of the whole machine (all cores), to see whether the host was saturated. */
-function hostCpu(): { busy: number; total: number } | undefined {
+/**
+ * Jiffies of the whole machine (all cores): busy (everything but idle/iowait), process time
+ * (user + nice + system, which processes are charged with) and total.
+ */
+function hostCpu(): { busy: number; processes: number; total: number } | undefined {
   if (!HAS_PROC) return undefined;
   const [, ...nums] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
   const v = nums.map(Number);
   const idle = v[3] + (v[4] ?? 0);
   const total = v.slice(0, 8).reduce((a, b) => a + b, 0);
-  return { busy: total - idle, total };
+  return { busy: total - idle, processes: v[0] + v[1] + v[2], total };
 }
 
 function percentile(sorted: Float64Array, p: number): number {
@@ -156,6 +160,19 @@ class Cleanup {
 
 // ---------------------------------------------------------------------------------------------
 // Child processes
+
+/**
+ * The environment of every child: only what Node needs from ours plus what the benchmark sets, so a
+ * developer's shell (REDIS_URL, ALLOWED_ORIGINS, NODE_ENV, ...) cannot change what is measured.
+ */
+function childEnv(vars: Record<string, string>): Record<string, string> {
+  const base: Record<string, string> = {};
+  for (const name of ['PATH', 'HOME', 'TMPDIR', 'LANG', 'TZ', 'NODE_EXTRA_CA_CERTS']) {
+    const value = process.env[name];
+    if (value !== undefined) base[name] = value;
+  }
+  return { ...base, ...vars };
+}
 
 interface Child {
   name: string;
@@ -303,7 +320,7 @@ async function openDatabase(cleanup: Cleanup): Promise<Database> {
   const dataDir = mkdtempSync(join(tmpdir(), 'mcp-bench-db-'));
   cleanup.push('remove embedded data', async () => rmSync(dataDir, { recursive: true, force: true }));
   const started = performance.now();
-  const child = spawnNode('embedded-db', join(DIST, 'bench/embedded-db.js'), { ...process.env, DATA_DIR: dataDir } as Record<string, string>, { ipc: true });
+  const child = spawnNode('embedded-db', join(DIST, 'bench/embedded-db.js'), childEnv({ DATA_DIR: dataDir }), { ipc: true });
   cleanup.push('stop embedded engine', async () => {
     await stopChild(child);
     step('embedded engine stopped');
@@ -462,8 +479,7 @@ async function startSecure(db: Database, users: BenchUser[], scratch: string, pr
   const baseUrl = `http://127.0.0.1:${port}`;
   const dataDir = join(scratch, 'secure-data');
   mkdirSync(dataDir, { recursive: true });
-  const env: Record<string, string> = {
-    ...(process.env as Record<string, string>),
+  const env = childEnv({
     NODE_ENV: 'test',
     HOST: '127.0.0.1',
     PORT: String(port),
@@ -473,7 +489,10 @@ async function startSecure(db: Database, users: BenchUser[], scratch: string, pr
     MIGRATIONS_RUN: 'false',
     KEY_ENCRYPTION_SECRET: randomBytes(36).toString('base64'),
     LOG_LEVEL: 'warn',
-  };
+    // The benchmark is 20 callers at hundreds of calls per second each; the per-credential limiter
+    // still runs on every call (its cost is measured) but must not turn answers into 429s.
+    RATE_LIMIT_MCP_PER_MINUTE: '1000000',
+  });
   const profileDir = profileDirFor('secure', profileRoot);
   const spawned = performance.now();
   // cwd = scratch: the app and its CLI read ./.env when present; the benchmark must not pick one up.
@@ -553,7 +572,7 @@ async function startTutorial(db: Database, users: BenchUser[], profileRoot: stri
       .sign(new TextEncoder().encode(key));
   const tokens = await Promise.all(users.map((u) => sign(u.id, secret)));
   const foreignToken = await sign(users[0].id, randomBytes(32).toString('base64url'));
-  const env = { ...(process.env as Record<string, string>), PORT: String(port), DATABASE_URL: db.url, TUTORIAL_JWT_SECRET: secret, TUTORIAL_ISSUER: issuer, TUTORIAL_AUDIENCE: audience };
+  const env = childEnv({ PORT: String(port), DATABASE_URL: db.url, TUTORIAL_JWT_SECRET: secret, TUTORIAL_ISSUER: issuer, TUTORIAL_AUDIENCE: audience });
   const profileDir = profileDirFor('tutorial', profileRoot);
   const spawned = performance.now();
   const child = spawnNode('tutorial baseline', join(DIST, 'bench/baseline-tutorial.js'), env, { ipc: true, profileDir });
@@ -582,14 +601,13 @@ async function startFloor(db: Database, users: BenchUser[], profileRoot: string 
       .sign(key);
   const tokens = await Promise.all(users.map((u) => sign(u.id, privateKey)));
   const foreignToken = await sign(users[0].id, other.privateKey);
-  const env = {
-    ...(process.env as Record<string, string>),
+  const env = childEnv({
     PORT: String(port),
     DATABASE_URL: db.url,
     FLOOR_PUBLIC_JWK: JSON.stringify(await exportJWK(publicKey)),
     FLOOR_ISSUER: issuer,
     FLOOR_AUDIENCE: audience,
-  };
+  });
   const profileDir = profileDirFor('floor', profileRoot);
   const spawned = performance.now();
   const child = spawnNode('bare floor', join(DIST, 'bench/floor.js'), env, { ipc: true, profileDir });
@@ -660,9 +678,8 @@ interface RunStats {
   hostBusyPct?: number;
   /** CPU of everything else on the host during the window (other processes), % of one core. */
   otherPct?: number;
-  /** Monotonic µs, for cutting CPU profiles to the measured window. */
-  windowUs: [number, number];
-  ac: AutocannonResult;
+  /** Monotonic µs, for cutting CPU profiles to the measured windows. */
+  windowsUs: [number, number][];
 }
 
 async function drive(s: ServerUnderTest, x: Expectation, durationS: number, db: Database | undefined): Promise<RunStats> {
@@ -750,10 +767,39 @@ async function drive(s: ServerUnderTest, x: Expectation, durationS: number, db: 
     hostBusyPct: host0 && host1 ? (100 * (host1.busy - host0.busy)) / Math.max(1, host1.total - host0.total) : undefined,
     otherPct:
       host0 && host1 && cpu0 !== undefined && cpu1 !== undefined
-        ? Math.max(0, (100 * (((host1.busy - host0.busy) * 1000) / CLK_TCK - (cpu1 - cpu0) - (engineCpuDelta(engine0, engine1) ?? 0) - (process.cpuUsage(self0).user + process.cpuUsage(self0).system) / 1000)) / (wallS * 1000))
+        ? Math.max(0, (100 * (((host1.processes - host0.processes) * 1000) / CLK_TCK - (cpu1 - cpu0) - (engineCpuDelta(engine0, engine1) ?? 0) - (self.user + self.system) / 1000)) / (wallS * 1000))
         : undefined,
-    windowUs: [w0, w1],
-    ac,
+    windowsUs: [[w0, w1]],
+  };
+}
+
+/** Two measured windows of the same server as one: counts and CPU add up, latencies pool. */
+function mergeStats(a: RunStats, b: RunStats): RunStats {
+  const add = (x: number | undefined, y: number | undefined) => (x === undefined || y === undefined ? undefined : x + y);
+  const weighted = (x: number | undefined, y: number | undefined) =>
+    x === undefined || y === undefined ? undefined : (x * a.durationS + y * b.durationS) / (a.durationS + b.durationS);
+  const latencies = new Float64Array(a.latencies.length + b.latencies.length);
+  latencies.set(a.latencies);
+  latencies.set(b.latencies, a.latencies.length);
+  const reasons = new Map(a.reasons);
+  for (const [k, v] of b.reasons) reasons.set(k, (reasons.get(k) ?? 0) + v);
+  return {
+    durationS: a.durationS + b.durationS,
+    responses: a.responses + b.responses,
+    correct: a.correct + b.correct,
+    incorrect: a.incorrect + b.incorrect,
+    non2xx: a.non2xx + b.non2xx,
+    errors: a.errors + b.errors,
+    timeouts: a.timeouts + b.timeouts,
+    reasons,
+    samples: [...a.samples, ...b.samples].slice(0, 3),
+    latencies: latencies.sort(),
+    serverCpuMs: add(a.serverCpuMs, b.serverCpuMs),
+    engineCpuMs: add(a.engineCpuMs, b.engineCpuMs),
+    loadgenCpuMs: a.loadgenCpuMs + b.loadgenCpuMs,
+    hostBusyPct: weighted(a.hostBusyPct, b.hostBusyPct),
+    otherPct: weighted(a.otherPct, b.otherPct),
+    windowsUs: [...a.windowsUs, ...b.windowsUs],
   };
 }
 
@@ -765,12 +811,15 @@ interface Row {
   p99: number;
   cpuPerReq?: number;
   selfCheck: string[];
+  /** HTTP 200 answers during the warm-up (for the audit cross-check). */
+  warmAnswered: number;
   audit?: { events: number; answered: number };
 }
 
-async function benchServer(s: ServerUnderTest, x: Expectation, db: Database): Promise<Row> {
+/** Self-check, idle RSS and warm-up of one server, before any measured window. */
+async function prepare(s: ServerUnderTest, x: Expectation): Promise<{ selfCheck: string[]; warmAnswered: number }> {
   const problems = await selfCheck(s, x);
-  step(`${TITLES[s.name]}: self-check ${problems.length ? `FAILED:\n  - ${problems.join('\n  - ')}` : 'ok (correct answer accepted; other user\'s answer, wrong id, damaged note, 401 rejected; foreign-key token refused)'}`);
+  step(`${TITLES[s.name]}: self-check ${problems.length ? `FAILED:\n  - ${problems.join('\n  - ')}` : "ok (correct answer accepted; other user's answer, wrong id, damaged note, 401 rejected; foreign-key token refused)"}`);
   // Idle RSS: after start-up (and token minting), before any load (the self-check's two calls aside).
   await new Promise((r) => setTimeout(r, 500));
   s.idleRssMb = processMemMb(s.child.pid, 'VmRSS');
@@ -778,29 +827,32 @@ async function benchServer(s: ServerUnderTest, x: Expectation, db: Database): Pr
   let warmAnswered = 0;
   if (WARMUP_S > 0) {
     const warm = await drive(s, x, WARMUP_S, undefined);
-    warmAnswered = warm.responses;
+    warmAnswered = warm.correct + warm.incorrect;
     step(`${TITLES[s.name]}: warm-up ${WARMUP_S} s, ${warm.responses} responses (${warm.correct} correct)`);
   }
-  const stats = await drive(s, x, DURATION_S, db);
-  s.peakRssMb = processMemMb(s.child.pid, 'VmHWM');
-  const rps = stats.correct / stats.durationS;
-  const row: Row = {
+  return { selfCheck: problems, warmAnswered };
+}
+
+function describeWindow(name: ServerName, st: RunStats, label: string): void {
+  step(
+    `${TITLES[name]}: ${label} ${st.durationS.toFixed(1)} s: ${st.correct} correct (${(st.correct / st.durationS).toFixed(0)}/s), ` +
+      `${st.incorrect} incorrect, ${st.non2xx} non-2xx, ${st.errors} errors, ${st.timeouts} timeouts; ` +
+      `server CPU ${fmt(st.serverCpuMs, 0)} ms; other processes ${fmt(st.otherPct, 0)}% of a core`,
+  );
+  for (const sample of st.samples) step(`  sample failure: ${sample}`);
+}
+
+function toRow(s: ServerUnderTest, stats: RunStats, prep: { selfCheck: string[]; warmAnswered: number }): Row {
+  return {
     server: s,
     stats,
-    rps,
+    rps: stats.correct / stats.durationS,
     p50: percentile(stats.latencies, 50),
     p99: percentile(stats.latencies, 99),
     cpuPerReq: stats.serverCpuMs !== undefined && stats.correct > 0 ? stats.serverCpuMs / stats.correct : undefined,
-    selfCheck: problems,
+    selfCheck: prep.selfCheck,
+    warmAnswered: prep.warmAnswered,
   };
-  step(
-    `${TITLES[s.name]}: measured ${stats.durationS.toFixed(1)} s: ${stats.correct} correct (${rps.toFixed(0)}/s), ` +
-      `${stats.incorrect} incorrect, ${stats.non2xx} non-2xx, ${stats.errors} errors, ${stats.timeouts} timeouts; ` +
-      `server CPU ${fmt(stats.serverCpuMs, 0)} ms; host busy ${fmt(stats.hostBusyPct, 0)}%`,
-  );
-  for (const sample of stats.samples) step(`  sample failure: ${sample}`);
-  (row as Row & { warmAnswered: number }).warmAnswered = warmAnswered;
-  return row;
 }
 
 /** After the secure server stopped (its shutdown flushes the audit buffer): audit rows vs calls answered. */
@@ -822,7 +874,7 @@ function report(rows: Row[], db: Database, totalMs: number): void {
   const by = (name: ServerName) => rows.find((r) => r.server.name === name);
   out();
   out('='.repeat(100));
-  out(`secure-mcp-server benchmark: tools/call notes.list {limit: ${PAGE}}, ${CONNECTIONS} connections, ${WARMUP_S} s warm-up + ${DURATION_S} s measured per server`);
+  out(`secure-mcp-server benchmark: tools/call notes.list {limit: ${PAGE}}, ${CONNECTIONS} connections, ${WARMUP_S} s warm-up + ${DURATION_S} s measured per server (${ROUNDS} interleaved rounds)`);
   const cpuModel = cpus()[0]?.model?.trim() ?? 'unknown CPU';
   out(`host: ${cpus().length} × ${cpuModel}, node ${process.version}, database: ${db.engine === 'postgres' ? 'real Postgres (DATABASE_URL)' : 'embedded PGlite (single-threaded engine, own process)'}`);
   out(`data: ${SEED_USERS} users × ${NOTES_PER_USER} notes; load spread over ${TOKEN_USERS} users' tokens; audit on in secure-mcp-server`);
@@ -849,11 +901,12 @@ function report(rows: Row[], db: Database, totalMs: number): void {
     return c;
   });
   out(table(headers, cells));
-  out('CPU ms/req = CPU time (user+sys, all threads) of the server process over the measured window ÷ correct responses.');
+  out('CPU ms/req = CPU time (user+sys, all threads) of the server process over its measured windows ÷ correct responses.');
   out(`DB CPU ms/req = the same for ${db.engine === 'postgres' ? 'the Postgres backends serving the bench database' : 'the embedded engine process'} (secure-mcp-server's includes its audit writes).`);
-  out('loadgen CPU% = the benchmark process itself (autocannon + response checks), % of one core; other CPU% = every other');
-  out(`process on the host (% of one core; more than a few % means the figures are disturbed); host busy% = all ${cpus().length} cores.`);
-  out('p50/p99 over every response of the measured window (all of them correct unless a count above says otherwise).');
+  out('loadgen CPU% = the benchmark process itself (autocannon + response checks), % of one core; other CPU% = user+system time');
+  out(`of every other process on the host, % of one core (${db.engine === 'postgres' ? "Postgres's own background processes included; " : ''}more than ~10% means`);
+  out(`someone else was using the machine and the figures are disturbed); host busy% = all ${cpus().length} cores, interrupts included.`);
+  out('p50/p99 over every response of the measured windows (all of them correct unless a count above says otherwise).');
   for (const r of rows) {
     if (r.stats.reasons.size) out(`${TITLES[r.server.name]} failures: ${[...r.stats.reasons].map(([k, v]) => `${v} × ${k}`).join('; ')}`);
     if (r.selfCheck.length) out(`${TITLES[r.server.name]} SELF-CHECK FAILED: ${r.selfCheck.join('; ')}`);
@@ -888,7 +941,7 @@ function report(rows: Row[], db: Database, totalMs: number): void {
   const correctness = rows.every((r) => r.stats.incorrect === 0 && r.stats.non2xx === 0 && r.stats.errors === 0 && r.stats.timeouts === 0 && r.selfCheck.length === 0);
   out(`  ${verdict(correctness)}  ${'every response correct, every self-check passed'.padEnd(44)}`);
   if (secure?.audit) {
-    out(`  ${verdict(secure.audit.events >= secure.audit.answered)}  ${'audit: one event per answered call'.padEnd(44)} ${String(secure.audit.events).padStart(10)}   events for ${secure.audit.answered} answered calls (≥; in-flight calls at the end of a run are answered but not counted)`);
+    out(`  ${verdict(secure.audit.events >= secure.audit.answered)}  ${'audit: one event per answered call'.padEnd(44)} ${String(secure.audit.events).padStart(10)}   events for ${secure.audit.answered} calls answered with HTTP 200 (≥: calls in flight when a run stops are answered but not counted)`);
   }
   if (db.engine === 'embedded') {
     out();
@@ -924,27 +977,49 @@ async function main(): Promise<void> {
     const { users, noteOwner } = await seed(pool);
     const x: Expectation = { users, noteOwner };
 
-    const rows: Row[] = [];
+    // All servers up at once (an idle one costs nothing), then measured in interleaved rounds so that a
+    // disturbance on a shared machine spreads over all of them instead of landing on one.
+    const servers: ServerUnderTest[] = [];
     for (const name of ALL_SERVERS.filter((n) => ONLY.includes(n))) {
       if (interrupted) break;
-      const server =
+      servers.push(
         name === 'secure'
           ? await startSecure(db, users, scratch, profileRoot, cleanup)
           : name === 'tutorial'
             ? await startTutorial(db, users, profileRoot, cleanup)
-            : await startFloor(db, users, profileRoot, cleanup);
-      const row = await benchServer(server, x, db);
+            : await startFloor(db, users, profileRoot, cleanup),
+      );
+    }
+    const prepared = new Map<ServerName, { selfCheck: string[]; warmAnswered: number }>();
+    for (const server of servers) if (!interrupted) prepared.set(server.name, await prepare(server, x));
+    const measured = new Map<ServerName, RunStats>();
+    for (let round = 1; round <= ROUNDS && !interrupted; round++) {
+      // Alternate the order so that no server always follows the same one.
+      const order = round % 2 === 1 ? servers : [...servers].reverse();
+      for (const server of order) {
+        if (interrupted) break;
+        const st = await drive(server, x, DURATION_S / ROUNDS, db);
+        describeWindow(server.name, st, `round ${round}/${ROUNDS},`);
+        const before = measured.get(server.name);
+        measured.set(server.name, before ? mergeStats(before, st) : st);
+      }
+    }
+    const rows: Row[] = [];
+    for (const server of servers) {
+      if (interrupted) break;
+      server.peakRssMb = processMemMb(server.child.pid, 'VmHWM');
       await stopChild(server.child);
-      if (name === 'secure') {
-        const answered = 1 + (row as Row & { warmAnswered: number }).warmAnswered + row.stats.responses;
+      const row = toRow(server, measured.get(server.name)!, prepared.get(server.name)!);
+      if (server.name === 'secure') {
+        const answered = 1 + row.warmAnswered + row.stats.correct + row.stats.incorrect;
         row.audit = { events: await auditCount(pool), answered };
       }
       rows.push(row);
       if (server.profileDir) {
         const files = readdirSync(server.profileDir).filter((f) => f.endsWith('.cpuprofile'));
         for (const f of files) {
-          out(`\n[bench] CPU profile of ${TITLES[name]}: ${join(server.profileDir, f)}`);
-          out(summarizeProfile(join(server.profileDir, f), 30, { startUs: row.stats.windowUs[0], endUs: row.stats.windowUs[1], requests: row.stats.correct }));
+          out(`\n[bench] CPU profile of ${TITLES[server.name]}: ${join(server.profileDir, f)}`);
+          out(summarizeProfile(join(server.profileDir, f), 30, { windowsUs: row.stats.windowsUs, requests: row.stats.correct }));
         }
       }
     }

@@ -3,6 +3,7 @@ import { Logger, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import cookieParser from 'cookie-parser';
+import helmet from 'helmet';
 import { json, urlencoded, type NextFunction, type Request, type Response } from 'express';
 import { AppModule } from './app.module.js';
 import { AppConfig } from './config/app-config.js';
@@ -17,6 +18,15 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { bodyParser: false, logger, abortOnError: false });
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  // Client IPs for per-IP rate limits behind a load balancer (TRUST_PROXY).
+  app.set('trust proxy', config.trustProxy);
+  app.use(
+    helmet({
+      frameguard: { action: 'deny' },
+      contentSecurityPolicy: { directives: { 'frame-ancestors': ["'none'"], 'form-action': null, 'upgrade-insecure-requests': null } },
+      crossOriginResourcePolicy: { policy: 'cross-origin' },
+    }),
+  );
   app.use(assignRequestId);
   app.use(json({ limit: BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
   app.use(urlencoded({ limit: '64kb', extended: false }));

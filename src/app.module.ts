@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
+import { AdminModule } from './admin/admin.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { ContextModule } from './common/context/context.module.js';
@@ -12,6 +13,7 @@ import { HealthModule } from './health/health.module.js';
 import { McpModule } from './mcp/mcp.module.js';
 import { NotesModule } from './notes/notes.module.js';
 import { OAuthModule } from './oauth/oauth.module.js';
+import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 import { UsersModule } from './users/users.module.js';
 
 @Module({})
@@ -26,11 +28,13 @@ export class AppModule {
         AuditModule,
         UsersModule,
         ScheduleModule.forRoot(),
+        RateLimitModule,
         AuthModule,
         OAuthModule.forRoot(config),
         McpModule,
         NotesModule,
         HealthModule,
+        AdminModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }],
     };

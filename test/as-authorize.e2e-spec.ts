@@ -59,6 +59,7 @@ describe('authorization server: /authorize, consent and the dev sign-in', () => 
 
   describe('15. exact redirect URI match (loopback may differ in port only)', () => {
     const port = () => new URL(loopback).port;
+    const otherPort = () => String((Number(port()) % 60000) + 1000);
     it.each<[string, () => Record<string, string | undefined>]>([
       ['a trailing slash (/cb/)', () => ({ redirect_uri: `${HTTPS_REDIRECT}/` })],
       ['an added query (/cb?x=1)', () => ({ redirect_uri: `${HTTPS_REDIRECT}?x=1` })],
@@ -68,6 +69,12 @@ describe('authorization server: /authorize, consent and the dev sign-in', () => 
       ['http instead of https', () => ({ redirect_uri: 'http://client.example/cb' })],
       ['a loopback URI with another path', () => ({ redirect_uri: `http://127.0.0.1:${port()}/callback/evil` })],
       ['a loopback URI with another loopback name', () => ({ redirect_uri: `http://localhost:${port()}/callback` })],
+      ['the loopback URI with a trailing slash', () => ({ redirect_uri: `http://127.0.0.1:${port()}/callback/` })],
+      ['the loopback URI with an added query', () => ({ redirect_uri: `http://127.0.0.1:${port()}/callback?x=1` })],
+      ['the registered loopback URI plus a fragment', () => ({ redirect_uri: `${loopback}#frag` })],
+      ['the loopback URI on another port plus a fragment', () => ({ redirect_uri: `http://127.0.0.1:${otherPort()}/callback#frag` })],
+      ['the loopback URI on another port with a dot segment (/./callback)', () => ({ redirect_uri: `http://127.0.0.1:${otherPort()}/./callback` })],
+      ['the loopback URI on another port with a parent segment (/x/../callback)', () => ({ redirect_uri: `http://127.0.0.1:${otherPort()}/x/../callback` })],
       ['an unknown client_id', () => ({ client_id: 'mcp_does-not-exist', redirect_uri: 'https://attacker.example/cb' })],
       ['no client_id', () => ({ client_id: undefined, redirect_uri: 'https://attacker.example/cb' })],
     ])('%s: 400 page, no Location header, no code', async (_name, overrides) => {
@@ -76,10 +83,10 @@ describe('authorization server: /authorize, consent and the dev sign-in', () => 
     });
 
     it('a registered loopback redirect URI with another port is accepted, and the code goes to that port', async () => {
-      const otherPort = String((Number(new URL(loopback).port) % 60000) + 1000);
-      const requested = `http://127.0.0.1:${otherPort}/callback`;
+      const requested = `http://127.0.0.1:${otherPort()}/callback`;
       const auth = await authorize(t, { client, redirectUri: requested });
-      expect(auth.callback.port).toBe(otherPort);
+      expect(auth.callback.port).toBe(otherPort());
+      expect(auth.callback.hash).toBe('');
       const res = await exchangeCode(t, auth, { redirect_uri: requested });
       expect(res.status).toBe(200);
     });
@@ -90,6 +97,18 @@ describe('authorization server: /authorize, consent and the dev sign-in', () => 
       const auth = await authorize(t, { client, state: ODD_STATE });
       expect(auth.callback.searchParams.getAll('state')).toEqual([ODD_STATE]);
       expect(auth.callback.searchParams.get('iss')).toBe(t.baseUrl);
+    });
+
+    it('a second authorization in the signed-in browser with consent remembered: straight back with code, state and iss', async () => {
+      const c = await registerClient(t);
+      const first = await authorize(t, { client: c });
+      const again = await first.browser.request(authorizeUrl(t, params({ state: ODD_STATE }, c)));
+      expect(again.status).toBe(302);
+      const back = new URL(again.location!);
+      expect(`${back.origin}${back.pathname}`).toBe(c.redirect_uris[0]);
+      expect(back.searchParams.get('code')).toBeTruthy();
+      expect(back.searchParams.getAll('state')).toEqual([ODD_STATE]);
+      expect(back.searchParams.get('iss')).toBe(t.baseUrl);
     });
 
     it('success without state: no state parameter comes back', async () => {
@@ -194,6 +213,9 @@ describe('authorization server: /authorize, consent and the dev sign-in', () => 
       ['https on [::1]', () => `https://[::1]:${docs.port}/clients/x`],
       ['https on 10.0.0.1', () => 'https://10.0.0.1/clients/x'],
       ['https on the link-local metadata address', () => 'https://169.254.169.254/latest/meta-data'],
+      ['https on an IPv4-mapped IPv6 loopback', () => `https://[::ffff:127.0.0.1]:${docs.port}/clients/x`],
+      ['https on a hex-encoded 127.0.0.1', () => `https://0x7f000001:${docs.port}/clients/x`],
+      ['https on 0.0.0.0', () => `https://0.0.0.0:${docs.port}/clients/x`],
     ])('%s: 400 page, and the document server received nothing', async (_name, clientId) => {
       const id = clientId();
       for (const path of ['/clients/x']) docs.serveJson(path, { client_id: id, client_name: 'SSRF', redirect_uris: ['https://client.example/cb'] });

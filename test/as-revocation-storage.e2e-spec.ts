@@ -131,6 +131,12 @@ describe('authorization server: GitHub callback, revocation, introspection, stor
       expect(await waitForMcpStatus(t, tokens.access_token, 401)).toBe(401);
     });
 
+    it('a refresh token revoked with the hint access_token is still revoked (hints are only hints)', async () => {
+      const { auth, tokens } = await signInForTokens(t, via());
+      expect((await revoke({ token: tokens.refresh_token, token_type_hint: 'access_token', client_id: auth.client.client_id })).status).toBe(200);
+      expectOAuthError(await refreshWith(t, auth.client.client_id, tokens.refresh_token!), 400, 'invalid_grant');
+    });
+
     it('an unknown token: 200', async () => {
       const client = await registerClient(t);
       expect((await revoke({ token: 'never-issued-token', client_id: client.client_id })).status).toBe(200);
@@ -197,6 +203,21 @@ describe('authorization server: GitHub callback, revocation, introspection, stor
       expect(res.json).toEqual({ active: false });
     });
 
+    it('an expired access token signed by this server: 200 {"active":false}', async () => {
+      const claims = { ...decodeJwt(signedIn.tokens.access_token), iat: undefined, exp: undefined };
+      const expired = await t.signRaw(claims, { expiresIn: -120 });
+      const res = await introspect({ token: expired }, credentials(resourceServer));
+      expect(res.status).toBe(200);
+      expect(res.json).toEqual({ active: false });
+    });
+
+    it('a token for another audience signed by this server: 200 {"active":false}', async () => {
+      const claims = { ...decodeJwt(signedIn.tokens.access_token), iat: undefined, exp: undefined, aud: 'https://other.example/mcp' };
+      const res = await introspect({ token: await t.signRaw(claims) }, credentials(resourceServer));
+      expect(res.status).toBe(200);
+      expect(res.json).toEqual({ active: false });
+    });
+
     it('a revoked grant: its access token is inactive', async () => {
       const { auth, tokens } = await signInForTokens(t, via());
       expect((await revoke({ token: tokens.refresh_token, client_id: auth.client.client_id })).status).toBe(200);
@@ -242,7 +263,7 @@ describe('authorization server: GitHub callback, revocation, introspection, stor
       for (const [name, value] of Object.entries(secrets)) if (logs.text.includes(value)) leaks.push(`${name} in the logs`);
       expect(leaks).toEqual([]);
       // The capture did see the failures, so the log check above looked at something.
-      expect(logs.lines.length).toBeGreaterThan(0); console.log(logs.lines.slice(-8));
+      expect(logs.lines.length).toBeGreaterThan(0);
       // The GitHub token is stored, encrypted.
       const sealed = await withDb(async (db) => (await db.query(`SELECT t.access_token_encrypted AS sealed FROM upstream_tokens t JOIN users u ON u.id = t.user_id WHERE u.github_id = $1`, [String(github.nextUser.id)])).rows);
       expect(sealed).toHaveLength(1);

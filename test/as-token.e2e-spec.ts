@@ -1,7 +1,7 @@
 import { decodeJwt } from 'jose';
 import { rpcRequest, toolCall } from './factories/json-rpc.factory.js';
 import { credentials, loopbackRedirect, registerClient, registerServiceClient, type RegisteredClient } from './factories/oauth-client.factory.js';
-import { withDb } from './helpers/db.js';
+import { raceGate, withDb } from './helpers/db.js';
 import { textOf } from './helpers/mcp.js';
 import { authorize, exchangeCode, mcpStatus, pkcePair, refreshWith, signInForTokens, waitForMcpStatus, type TokenSet } from './helpers/oauth-flow.js';
 import { expectOAuthError, postForm, postJson, type HttpResult } from './helpers/oauth-http.js';
@@ -62,6 +62,33 @@ describe('authorization server: /token', () => {
       expectOAuthError(await refreshWith(t, auth.client.client_id, first.refresh_token!), 400, 'invalid_grant');
     });
 
+    it("two concurrent redemptions of one code: one wins, the other is a replay, so the winner's tokens are revoked too", async () => {
+      // Deterministic on real Postgres (raceGate); on the embedded engine each round is a real race
+      // that may or may not interleave, so a few rounds are run. Every round must hold either way.
+      const rounds = process.env.E2E_ENGINE === 'postgres' ? 1 : 5;
+      for (let round = 0; round < rounds; round++) {
+        const auth = await authorize(t);
+        // Both requests find the code unused, then meet at the single-use update.
+        const gate = await raceGate(auth.client.client_id);
+        let results: HttpResult[];
+        try {
+          const pending = Promise.all([exchangeCode(t, auth), exchangeCode(t, auth)]);
+          await gate.whenWaiting(2);
+          await gate.release();
+          results = await pending;
+        } finally {
+          await gate.release();
+        }
+        const winners = results.filter((r) => r.status === 200);
+        const losers = results.filter((r) => r.status !== 200);
+        expect({ round, winners: winners.length, losers: losers.length }).toEqual({ round, winners: 1, losers: 1 });
+        expectOAuthError(losers[0], 400, 'invalid_grant');
+        const first = winners[0].json as TokenSet;
+        expect({ round, mcp: await waitForMcpStatus(t, first.access_token, 401) }).toEqual({ round, mcp: 401 });
+        expectOAuthError(await refreshWith(t, auth.client.client_id, first.refresh_token!), 400, 'invalid_grant');
+      }
+    });
+
     it('a replay with a wrong verifier: invalid_grant, and the first tokens stay valid', async () => {
       const auth = await authorize(t);
       const first = expectTokens(await exchangeCode(t, auth));
@@ -79,8 +106,13 @@ describe('authorization server: /token', () => {
       expectTokens(await exchangeCode(t, auth));
     });
 
-    it('an expired code: invalid_grant', async () => {
+    it('an expired code: invalid_grant (and codes live at most 10 minutes)', async () => {
       const auth = await authorize(t);
+      const lifetime = await withDb(async (db) =>
+        Number((await db.query(`SELECT extract(epoch FROM expires_at - created_at) AS s FROM authorization_codes WHERE client_id = $1`, [auth.client.client_id])).rows[0].s),
+      );
+      expect(lifetime).toBeGreaterThan(0);
+      expect(lifetime).toBeLessThanOrEqual(600);
       const updated = await withDb(async (db) =>
         (await db.query(`UPDATE authorization_codes SET expires_at = now() - interval '1 second' WHERE client_id = $1 AND used_at IS NULL`, [auth.client.client_id])).rowCount,
       );

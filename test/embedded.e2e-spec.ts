@@ -5,9 +5,11 @@ import { DataSource } from 'typeorm';
 import { AppConfig } from '../src/config/app-config.js';
 import { EnvironmentError } from '../src/config/environment.js';
 import { EmbeddedDatabaseService } from '../src/database/embedded-database.service.js';
+import { EmbeddedPostgres } from '../src/database/embedded-postgres.js';
 import type { Note } from '../src/notes/note.js';
 import { createNote } from './factories/note.factory.js';
 import { freePort } from './helpers/free-port.js';
+import { PgWire, wire } from './helpers/pg-wire.js';
 import { startTestApp, uniqueLogin } from './helpers/test-app.js';
 
 describe('embedded database (DATABASE_URL unset)', () => {
@@ -64,6 +66,58 @@ describe('embedded database (DATABASE_URL unset)', () => {
     } finally {
       await second.close();
     }
+  });
+
+  describe('several connections to the one embedded session', () => {
+    let engine: EmbeddedPostgres;
+    let url: string;
+    const dir = mkdtempSync(join(tmpdir(), 'mcp-wire-'));
+    beforeAll(async () => {
+      engine = new EmbeddedPostgres(dir);
+      url = await engine.start();
+    });
+    afterAll(async () => {
+      await engine?.stop();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("a connection's extended query runs its own statement even when another connection's query arrives in between", async () => {
+      // A driver's Parse and Bind can reach the server in separate TCP reads (large parameters, another process).
+      const alice = await PgWire.connect(url);
+      const bob = await PgWire.connect(url);
+      try {
+        alice.send(wire.parse("SELECT 'alice:' || $1::text AS v"));
+        await new Promise((r) => setTimeout(r, 50));
+        bob.send(wire.parse("SELECT 'bob:' || $1::text AS v"), wire.bind('bob-param'), wire.execute(), wire.sync());
+        expect(PgWire.rows(await bob.readyForQuery())).toEqual({ rows: [['bob:bob-param']] });
+        alice.send(wire.bind('alice-param'), wire.execute(), wire.sync());
+        expect(PgWire.rows(await alice.readyForQuery())).toEqual({ rows: [['alice:alice-param']] });
+      } finally {
+        alice.close();
+        bob.close();
+      }
+    });
+
+    it("another connection's open transaction is not visible to, nor ended by, a second connection", async () => {
+      const alice = await PgWire.connect(url);
+      const bob = await PgWire.connect(url);
+      try {
+        alice.send(wire.query('CREATE TABLE IF NOT EXISTS wire_tx (v text)'));
+        await alice.readyForQuery();
+        alice.send(wire.query("BEGIN; INSERT INTO wire_tx VALUES ('uncommitted')"));
+        await alice.readyForQuery();
+        bob.send(wire.query('SELECT count(*)::text FROM wire_tx'));
+        const seenByBob = bob.readyForQuery();
+        // Bob waits for Alice's transaction (one session cannot run both); Alice rolls back.
+        await new Promise((r) => setTimeout(r, 50));
+        alice.send(wire.query('ROLLBACK'));
+        await alice.readyForQuery();
+        expect(PgWire.rows(await seenByBob)).toEqual({ rows: [['0']] });
+      } finally {
+        alice.close();
+        bob.close();
+      }
+    });
   });
 
   describe('in production', () => {

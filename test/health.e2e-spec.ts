@@ -24,7 +24,7 @@ describe('health probes and shutdown', () => {
     t = await startTestApp();
   });
   afterAll(async () => {
-    await t.close();
+    await t?.close();
   });
 
   it('/healthz answers 200 without a token and is not cached', async () => {
@@ -54,9 +54,9 @@ describe('health probes and shutdown', () => {
       token = await app.token(uniqueLogin('outage'));
     });
     afterAll(async () => {
-      proxy.resume();
-      await app.close();
-      await proxy.close();
+      proxy?.resume();
+      await app?.close();
+      await proxy?.close();
     });
 
     it('/readyz goes 503 while it is down and back to 200 when it returns; /healthz stays 200', async () => {

@@ -30,7 +30,7 @@ describe('notes tools through the MCP SDK client', () => {
     t = await startTestApp();
   });
   afterAll(async () => {
-    await t.close();
+    await t?.close();
   });
 
   async function newUser(prefix: string): Promise<{ login: string; token: string; client: Client }> {

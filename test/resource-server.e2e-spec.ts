@@ -30,7 +30,7 @@ describe('resource server: /mcp and its discovery documents', () => {
     token = await t.token(login);
   });
   afterAll(async () => {
-    await t.close();
+    await t?.close();
   });
 
   /** Titles of every note of the token's user (notes.list, first page of 50). */
@@ -45,7 +45,7 @@ describe('resource server: /mcp and its discovery documents', () => {
       const res = await fetch(`${t.baseUrl}${path}`);
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toMatch(/^application\/json/);
-      const body = await res.json();
+      const body = (await res.json()) as Record<string, any>;
       expect(body.resource).toBe(t.mcpUrl);
       expect(body.resource).toBe(`${t.baseUrl}/mcp`);
       expect(body.authorization_servers).toEqual([t.baseUrl]);

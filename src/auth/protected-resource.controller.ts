@@ -19,7 +19,8 @@ export class ProtectedResourceController {
       resource: this.config.resourceUrl,
       authorization_servers: [this.config.publicUrl],
       bearer_methods_supported: ['header'],
-      scopes_supported: this.scopes.all(),
+      // Minimal (MCP security best practices): clients without a challenge ask for these; admin needs step-up.
+      scopes_supported: this.scopes.baseline().split(' ').filter(Boolean),
       resource_name: 'secure-mcp-server',
     };
   }

@@ -1,5 +1,6 @@
 import { AppConfig } from '../config/app-config.js';
 import type { SqlService } from '../database/sql.service.js';
+import type { DataSource } from 'typeorm';
 import { TokenRevocationService } from './token-revocation.service.js';
 
 interface Row {
@@ -20,7 +21,7 @@ class FakeRevocationSql {
 
   async query<T>(text: string, params: unknown[] = []): Promise<T[]> {
     this.calls.push({ text, params });
-    if (/^\s*INSERT INTO token_revocations/.test(text)) {
+    if (/INSERT INTO token_revocations/.test(text)) {
       const [kind, subject, ttl] = params as [Row['kind'], string, number];
       expect(typeof ttl).toBe('number');
       const row: Row = { id: String(this.table.length + 1), kind, subject, revokedAt: this.now };
@@ -48,7 +49,7 @@ describe('TokenRevocationService', () => {
 
   beforeEach(() => {
     sql = new FakeRevocationSql();
-    service = new TokenRevocationService(config, sql as unknown as SqlService);
+    service = new TokenRevocationService(config, sql as unknown as SqlService, { options: {} } as unknown as DataSource);
   });
   afterEach(() => service.onModuleDestroy());
 

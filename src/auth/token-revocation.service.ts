@@ -1,4 +1,6 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import pg from 'pg';
+import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { SqlService } from '../database/sql.service.js';
 
@@ -22,12 +24,18 @@ interface RevocationRow {
 }
 
 const POLL_INTERVAL_MS = 1000;
+/** Without working notifications (e.g. the embedded engine's single session), poll this often. */
+const FAST_POLL_INTERVAL_MS = 250;
+const PROBE_TIMEOUT_MS = 1000;
+const CHANNEL = 'token_revocations';
+const RECONNECT_MS = 2000;
 const CLOCK_SKEW_SECONDS = 60;
 
 /**
  * Revocation list consulted on every request from memory (no database work on the hot path).
- * Revocations are written to `token_revocations` and every instance applies new rows within about
- * a second by polling; rows expire once no access token they could match is still alive.
+ * Revocations are written to `token_revocations` with a NOTIFY; every instance LISTENs and applies
+ * new rows at once, and also polls every second as a safety net (a dropped listener connection, an
+ * engine without LISTEN). Rows expire once no access token they could match is still alive.
  */
 @Injectable()
 export class TokenRevocationService implements OnModuleInit, OnModuleDestroy {
@@ -40,22 +48,36 @@ export class TokenRevocationService implements OnModuleInit, OnModuleDestroy {
   private lastId = '0';
   private timer?: NodeJS.Timeout;
   private lastSync = 0;
+  private listener?: pg.Client;
+  private stopped = false;
+  private syncing?: Promise<void>;
+  private notificationsWork = false;
 
   constructor(
     private readonly config: AppConfig,
     private readonly sql: SqlService,
+    private readonly dataSource: DataSource,
   ) {}
 
   async onModuleInit(): Promise<void> {
     await this.sync();
     this.timer = setInterval(() => {
-      this.sync().catch((e: Error) => this.logger.warn(`Revocation sync failed: ${e.message}`));
-    }, POLL_INTERVAL_MS);
+      if (this.notificationsWork && Date.now() - this.lastSync < POLL_INTERVAL_MS) return;
+      this.syncQuietly();
+    }, FAST_POLL_INTERVAL_MS);
     this.timer.unref();
+    void this.listen();
   }
 
-  onModuleDestroy(): void {
+  async onModuleDestroy(): Promise<void> {
+    this.stopped = true;
     clearInterval(this.timer);
+    await this.listener?.end().catch(() => undefined);
+  }
+
+  /** Whether the LISTEN connection is up (exposed for metrics). */
+  get listening(): boolean {
+    return this.listener !== undefined;
   }
 
   isRevoked(s: RevocationSubject): boolean {
@@ -71,22 +93,73 @@ export class TokenRevocationService implements OnModuleInit, OnModuleDestroy {
   /** Records a revocation for every instance and applies it here at once. */
   async revoke(kind: RevocationKind, subject: string): Promise<void> {
     const rows = await this.sql.query<RevocationRow>(
-      `INSERT INTO token_revocations (kind, subject, expires_at) VALUES ($1, $2, now() + make_interval(secs => $3))
-       RETURNING id::text, kind, subject, floor(extract(epoch FROM revoked_at))::int AS "revokedAt"`,
+      `WITH r AS (
+         INSERT INTO token_revocations (kind, subject, expires_at) VALUES ($1, $2, now() + make_interval(secs => $3))
+         RETURNING id::text, kind, subject, floor(extract(epoch FROM revoked_at))::int AS "revokedAt")
+       SELECT r.*, pg_notify('${CHANNEL}', r.id) FROM r`,
       [kind, subject, this.config.accessTokenTtlSeconds + CLOCK_SKEW_SECONDS],
     );
     this.apply(rows[0]);
   }
 
-  /** Loads revocations other instances wrote since the last sync. */
+  /** Loads revocations other instances wrote since the last sync; concurrent calls share one query. */
   async sync(): Promise<void> {
-    const rows = await this.sql.query<RevocationRow>(
-      `SELECT id::text, kind, subject, floor(extract(epoch FROM revoked_at))::int AS "revokedAt"
-       FROM token_revocations WHERE id > $1::bigint AND expires_at > now() ORDER BY id`,
-      [this.lastId],
-    );
-    for (const row of rows) this.apply(row);
-    this.lastSync = Date.now();
+    this.syncing ??= (async () => {
+      try {
+        const rows = await this.sql.query<RevocationRow>(
+          `SELECT id::text, kind, subject, floor(extract(epoch FROM revoked_at))::int AS "revokedAt"
+           FROM token_revocations WHERE id > $1::bigint AND expires_at > now() ORDER BY id`,
+          [this.lastId],
+        );
+        for (const row of rows) this.apply(row);
+        this.lastSync = Date.now();
+      } finally {
+        this.syncing = undefined;
+      }
+    })();
+    return this.syncing;
+  }
+
+  private syncQuietly(): void {
+    this.sync().catch((e: Error) => this.logger.warn(`Revocation sync failed: ${e.message}`));
+  }
+
+  /** A dedicated connection LISTENing for revocations; reconnects after failures. */
+  private async listen(): Promise<void> {
+    if (this.stopped) return;
+    const url = (this.dataSource.options as { url?: string }).url;
+    if (!url) return;
+    const client = new pg.Client({ connectionString: url });
+    let probe: (() => void) | undefined;
+    client.on('notification', (n) => {
+      if (n.payload === 'probe') probe?.();
+      else this.syncQuietly();
+    });
+    client.on('error', (e) => {
+      this.logger.warn(`Revocation listener lost: ${e.message}`);
+      this.listener = undefined;
+      this.notificationsWork = false;
+      client.end().catch(() => undefined);
+      setTimeout(() => void this.listen(), RECONNECT_MS).unref();
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${CHANNEL}`);
+      if (this.stopped) return void (await client.end());
+      this.listener = client;
+      // Check that NOTIFY from another connection really arrives; otherwise keep polling fast.
+      const arrived = new Promise<boolean>((resolve) => {
+        probe = () => resolve(true);
+        setTimeout(() => resolve(false), PROBE_TIMEOUT_MS).unref();
+      });
+      await this.sql.query(`SELECT pg_notify('${CHANNEL}', 'probe')`);
+      this.notificationsWork = await arrived;
+      this.syncQuietly();
+    } catch (e) {
+      this.logger.warn(`Revocation listener unavailable (polling every ${POLL_INTERVAL_MS} ms): ${(e as Error).message}`);
+      await client.end().catch(() => undefined);
+      setTimeout(() => void this.listen(), RECONNECT_MS * 5).unref();
+    }
   }
 
   get size(): number {

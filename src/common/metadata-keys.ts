@@ -5,4 +5,5 @@ export enum MetadataKey {
   McpTool = 'secure-mcp:mcp-tool',
   McpResource = 'secure-mcp:mcp-resource',
   McpPrompt = 'secure-mcp:mcp-prompt',
+  RateLimit = 'secure-mcp:rate-limit',
 }

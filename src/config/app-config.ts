@@ -37,6 +37,12 @@ export class AppConfig {
   readonly refreshTokenTtlSeconds: number;
   readonly sessionTtlSeconds: number;
   readonly cimdAllowLoopback: boolean;
+  readonly redisUrl?: string;
+  readonly rateLimitMcpPerMinute: number;
+  readonly rateLimitAuthPerMinute: number;
+  /** Express `trust proxy` value: how client IPs are read behind a load balancer. */
+  readonly trustProxy: boolean | number | string;
+  readonly metricsToken?: string;
 
   constructor(env: Environment) {
     this.nodeEnv = env.NODE_ENV;
@@ -81,6 +87,11 @@ export class AppConfig {
     this.refreshTokenTtlSeconds = env.REFRESH_TOKEN_TTL_SECONDS;
     this.sessionTtlSeconds = env.SESSION_TTL_SECONDS;
     this.cimdAllowLoopback = env.CIMD_ALLOW_LOOPBACK;
+    this.redisUrl = env.REDIS_URL;
+    this.rateLimitMcpPerMinute = env.RATE_LIMIT_MCP_PER_MINUTE;
+    this.rateLimitAuthPerMinute = env.RATE_LIMIT_AUTH_PER_MINUTE;
+    this.trustProxy = env.TRUST_PROXY === 'false' ? false : env.TRUST_PROXY === 'true' ? true : /^\d+$/.test(env.TRUST_PROXY) ? Number(env.TRUST_PROXY) : env.TRUST_PROXY;
+    this.metricsToken = env.METRICS_TOKEN;
   }
 
   /** Builds the configuration from an explicit variable map (tests, CLIs). */

@@ -89,12 +89,12 @@ export class Environment {
 
   @Transform(emptyToUndefined)
   @ValidateIf((e: Environment) => e.GITHUB_CLIENT_SECRET !== undefined || e.GITHUB_CLIENT_ID !== undefined)
-  @IsString({ message: 'GITHUB_CLIENT_ID: set both GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET (from your GitHub OAuth app), or neither' })
+  @IsString({ message: 'set both GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET (from your GitHub OAuth app), or neither' })
   GITHUB_CLIENT_ID?: string;
 
   @Transform(emptyToUndefined)
   @ValidateIf((e: Environment) => e.GITHUB_CLIENT_ID !== undefined || e.GITHUB_CLIENT_SECRET !== undefined)
-  @IsString({ message: 'GITHUB_CLIENT_SECRET: set both GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET (from your GitHub OAuth app), or neither' })
+  @IsString({ message: 'set both GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET (from your GitHub OAuth app), or neither' })
   GITHUB_CLIENT_SECRET?: string;
 
   @IsUrl({ require_tld: false, require_protocol: true }, { message: 'GITHUB_AUTHORIZE_URL must be an absolute URL (GitHub Enterprise: https://HOST/login/oauth/authorize)' })
@@ -137,6 +137,31 @@ export class Environment {
   @IsBoolean({ message: 'CIMD_ALLOW_LOOPBACK must be true or false' })
   CIMD_ALLOW_LOOPBACK = false;
 
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be a redis:// or rediss:// URL (leave it unset for in-memory rate limits)' })
+  REDIS_URL?: string;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  RATE_LIMIT_MCP_PER_MINUTE = 600;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  RATE_LIMIT_AUTH_PER_MINUTE = 60;
+
+  @Matches(/^(false|true|loopback|\d{1,2}|[0-9a-fA-F.:/, ]+)$/, { message: 'TRUST_PROXY must be false, true, loopback, a hop count, or a comma-separated list of proxy addresses/subnets' })
+  TRUST_PROXY = 'false';
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @MinLength(16, { message: 'METRICS_TOKEN must be at least 16 characters' })
+  METRICS_TOKEN?: string;
+
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose', 'silent'])
   LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' | 'silent' = 'log';
 }
@@ -153,10 +178,12 @@ export class EnvironmentError extends Error {
 }
 
 function flatten(errors: ValidationError[]): string[] {
-  return errors.flatMap((e) => Object.values(e.constraints ?? {}).map((msg) => `${e.property}: ${msg}`));
+  // "PORT: must be a whole number", whether or not the message itself starts with the name.
+  const text = (property: string, msg: string) => (msg.startsWith(`${property} `) ? msg.slice(property.length + 1) : msg);
+  return errors.flatMap((e) => Object.values(e.constraints ?? {}).map((msg) => `${e.property}: ${text(e.property, msg)}`));
 }
 
-const OPTIONAL = ['PUBLIC_URL', 'DATABASE_URL', 'KEY_ENCRYPTION_SECRET', 'GITHUB_CLIENT_ID', 'GITHUB_CLIENT_SECRET'];
+const OPTIONAL = ['PUBLIC_URL', 'DATABASE_URL', 'KEY_ENCRYPTION_SECRET', 'GITHUB_CLIENT_ID', 'GITHUB_CLIENT_SECRET', 'REDIS_URL', 'METRICS_TOKEN'];
 const KNOWN: ReadonlySet<string> = new Set([...Object.keys(new Environment()), ...OPTIONAL]);
 
 /** Validates the whole environment at once and reports every problem together. */

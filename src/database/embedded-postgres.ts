@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { PGliteWireServer } from './pglite-wire-server.js';
 
 interface LockFile {
   pid: number;
@@ -17,7 +17,7 @@ interface LockFile {
  */
 export class EmbeddedPostgres {
   private db?: PGlite;
-  private server?: PGLiteSocketServer;
+  private server?: PGliteWireServer;
   private readonly lockPath: string;
 
   constructor(private readonly dataDir: string) {
@@ -30,11 +30,10 @@ export class EmbeddedPostgres {
     if (running) return urlFor(running.port);
     mkdirSync(this.dataDir, { recursive: true });
     this.db = await PGlite.create(join(this.dataDir, 'pgdata'));
-    this.server = new PGLiteSocketServer({ db: this.db, host: '127.0.0.1', port: 0, maxConnections: 32 });
-    await this.server.start();
-    const address = (this.server as unknown as { server: { address(): { port: number } } }).server.address();
-    writeFileSync(this.lockPath, JSON.stringify({ pid: process.pid, port: address.port } satisfies LockFile));
-    return urlFor(address.port);
+    this.server = new PGliteWireServer(this.db);
+    const port = await this.server.listen('127.0.0.1', 0);
+    writeFileSync(this.lockPath, JSON.stringify({ pid: process.pid, port } satisfies LockFile));
+    return urlFor(port);
   }
 
   get owned(): boolean {

@@ -7,11 +7,13 @@ import { RequestContextService } from '../common/context/request-context.service
 import { classify, rpcError, type IncomingMessage } from './json-rpc.js';
 import { McpRegistry } from './mcp-registry.service.js';
 import { McpServerService } from './mcp-server.service.js';
+import { RateLimit } from '../rate-limit/rate-limit.decorator.js';
 
 const SUPPORTED_VERSIONS = new Set(SUPPORTED_PROTOCOL_VERSIONS);
 const AUDIT_KIND = { 'tools/call': 'tool', 'resources/read': 'resource', 'prompts/get': 'prompt' } as const;
 
 /** Streamable HTTP, stateless, JSON responses (MCP transports §Streamable HTTP). */
+@RateLimit('mcp')
 @Controller('mcp')
 export class McpController {
   constructor(

@@ -54,6 +54,8 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     KEY_ENCRYPTION_SECRET: process.env.E2E_KEY_SECRET,
     LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'silent',
     AUDIT_FLUSH_INTERVAL_MS: '100',
+    RATE_LIMIT_MCP_PER_MINUTE: '100000',
+    RATE_LIMIT_AUTH_PER_MINUTE: '100000',
     ...env,
   });
   const app = await createApp(config);

@@ -9,9 +9,11 @@ import { AuthorizeRedirectError } from './authorize-errors.js';
 import { AuthorizePageFilter } from './authorize-page.filter.js';
 import { AuthorizationService, type AuthorizeQuery } from './authorization.service.js';
 import { BrowserSessionService } from './browser-session.service.js';
+import { RateLimit } from '../../rate-limit/rate-limit.decorator.js';
 
 /** OAuth 2.1 §4.1.1 authorization endpoint and the consent decision. No CORS here, ever. */
 @Public()
+@RateLimit('auth')
 @Controller('authorize')
 @UseFilters(AuthorizePageFilter)
 export class AuthorizeController {

@@ -21,29 +21,19 @@ export function redirectUriProblem(uri: unknown): string | undefined {
 
 /**
  * Exact string match against a registered URI (OAuth 2.1 §4.1.3), except that for loopback
- * redirect URIs the port may differ (RFC 8252 §7.3).
+ * redirect URIs the port may differ (RFC 8252 §7.3). The comparison is on the raw strings (with
+ * only the port taken out), so case, dot segments, fragments or extra query never match.
  */
 export function redirectUriMatches(registered: readonly string[], requested: string): boolean {
   if (registered.includes(requested)) return true;
-  let req: URL;
-  try {
-    req = new URL(requested);
-  } catch {
-    return false;
-  }
-  if (req.protocol !== 'http:' || !isLoopbackHost(req.hostname)) return false;
-  const withoutPort = (u: URL) => `${u.protocol}//${u.hostname}${u.pathname}${u.search}`;
-  return registered.some((r) => {
-    try {
-      const reg = new URL(r);
-      // Compare the raw host text too, so "LOCALHOST" or a different loopback name does not match.
-      return reg.protocol === 'http:' && rawHost(r) === rawHost(requested) && withoutPort(reg) === withoutPort(req);
-    } catch {
-      return false;
-    }
-  });
+  if (requested.includes('#') || redirectUriProblem(requested)) return false;
+  const loose = withoutLoopbackPort(requested);
+  return loose !== undefined && registered.some((r) => withoutLoopbackPort(r) === loose);
 }
 
-function rawHost(uri: string): string {
-  return uri.replace(/^[a-z]+:\/\//i, '').split(/[/?#]/)[0].replace(/:\d+$/, '');
+/** "http://127.0.0.1:8123/cb" -> "http://127.0.0.1/cb"; undefined for anything but http on a loopback host. */
+function withoutLoopbackPort(uri: string): string | undefined {
+  const m = /^http:\/\/([^/?#:@]+|\[[^\]]+\])(:\d{1,5})?([/?].*)?$/.exec(uri);
+  if (!m || !isLoopbackHost(m[1])) return undefined;
+  return `http://${m[1]}${m[3] ?? ''}`;
 }

@@ -1,9 +1,11 @@
 import { Body, Controller, Header, HttpCode, Post } from '@nestjs/common';
 import { Public } from '../../auth/public.decorator.js';
 import { ClientsService } from './clients.service.js';
+import { RateLimit } from '../../rate-limit/rate-limit.decorator.js';
 
 /** RFC 7591 dynamic client registration (open registration, as MCP clients expect). */
 @Public()
+@RateLimit('auth')
 @Controller('register')
 export class RegistrationController {
   constructor(private readonly clients: ClientsService) {}

@@ -9,9 +9,11 @@ import { isConfidential } from '../clients/oauth-client.js';
 import { OAuthError } from '../oauth-error.js';
 import { GrantsRepository } from './grants.repository.js';
 import { requireForm } from './token.controller.js';
+import { RateLimit } from '../../rate-limit/rate-limit.decorator.js';
 
 /** RFC 7662 introspection, for authenticated confidential clients (resource servers). */
 @Public()
+@RateLimit('auth')
 @Controller('introspect')
 export class IntrospectionController {
   constructor(

@@ -9,9 +9,11 @@ import { OAuthError } from '../oauth-error.js';
 import { GrantsRepository } from './grants.repository.js';
 import { requireForm } from './token.controller.js';
 import { TokenService } from './token.service.js';
+import { RateLimit } from '../../rate-limit/rate-limit.decorator.js';
 
 /** RFC 7009 revocation: only the owning client may revoke; unknown tokens still answer 200 (§2.2). */
 @Public()
+@RateLimit('auth')
 @Controller('revoke')
 export class RevocationController {
   constructor(

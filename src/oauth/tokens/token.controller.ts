@@ -4,9 +4,11 @@ import { Public } from '../../auth/public.decorator.js';
 import { ClientAuthenticationService } from '../clients/client-authentication.service.js';
 import { OAuthError } from '../oauth-error.js';
 import { TokenService, type TokenResponse } from './token.service.js';
+import { RateLimit } from '../../rate-limit/rate-limit.decorator.js';
 
 /** OAuth 2.1 §3.2 token endpoint: form-encoded, client authenticated, never cached. */
 @Public()
+@RateLimit('auth')
 @Controller('token')
 export class TokenController {
   constructor(

@@ -86,7 +86,12 @@ export class TokenService {
     if (resource !== undefined && resource !== row.resource) throw new OAuthError('invalid_target', 'resource differs from the authorization request');
     const refresh = client.grantTypes.includes('refresh_token') ? this.newRefresh(row.scopes) : undefined;
     const grantId = await this.grants.redeemCode(row.codeHash, { userId: row.userId, clientId: client.clientId, scopes: row.scopes, resource: row.resource }, refresh?.record);
-    if (!grantId) throw new OAuthError('invalid_grant', 'The authorization code has already been used or has expired');
+    if (!grantId) {
+      // Lost a race with another redemption of the same code: that is a replay too (OAuth 2.1 §4.1.3).
+      const winner = await this.codes.find(row.codeHash);
+      if (winner?.grantId) await this.revokeGrant(winner.grantId, 'authorization code redeemed twice');
+      throw new OAuthError('invalid_grant', 'The authorization code has already been used');
+    }
     this.audit.record({ kind: 'auth', target: 'token.authorization_code', outcome: 'ok', userId: row.userId, clientId: client.clientId });
     return this.respond({ userId: row.userId, login: row.login, clientId: client.clientId, scopes: row.scopes, grantId }, refresh?.token);
   }

@@ -8,11 +8,13 @@ import { BrowserSessionService } from '../authorize/browser-session.service.js';
 import { SignInCompletionService } from '../authorize/sign-in-completion.service.js';
 import { devLoginPage } from '../pages/dev-login.page.js';
 import { errorPage } from '../pages/html.js';
+import { RateLimit } from '../../rate-limit/rate-limit.decorator.js';
 
 const LOGIN = /^[A-Za-z0-9][A-Za-z0-9-]{0,38}$/;
 
 /** Local sign-in page, registered only when no GitHub app is configured outside production. */
 @Public()
+@RateLimit('auth')
 @Controller('auth/dev')
 @UseFilters(AuthorizePageFilter)
 export class DevLoginController {

@@ -10,8 +10,10 @@ import { AuthorizationService } from '../authorize/authorization.service.js';
 import { BrowserSessionService } from '../authorize/browser-session.service.js';
 import { SignInCompletionService } from '../authorize/sign-in-completion.service.js';
 import { GithubLoginService } from './github-login.service.js';
+import { RateLimit } from '../../rate-limit/rate-limit.decorator.js';
 
 @Public()
+@RateLimit('auth')
 @Controller('auth/github')
 @UseFilters(AuthorizePageFilter)
 export class GithubCallbackController {

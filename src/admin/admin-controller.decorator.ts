@@ -1,0 +1,23 @@
+import { applyDecorators, Controller, UseFilters, UseInterceptors } from '@nestjs/common';
+import { ApiBearerAuth, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { AdminAuditInterceptor } from './admin-audit.interceptor.js';
+import { AdminExceptionFilter } from './admin-exception.filter.js';
+
+/** The OpenAPI security scheme name of the `X-API-Key` header. */
+export const API_KEY_SECURITY = 'api-key';
+
+/**
+ * An admin REST controller at `/admin/<path>`: audited (interceptor + filter) and documented as
+ * taking a bearer token or an API key. The `admin` scope itself is required by @RequireScope('admin')
+ * on each controller, where a reader looks for it.
+ */
+export function AdminController(path: string): ClassDecorator {
+  return applyDecorators(
+    Controller(`admin/${path}`),
+    UseInterceptors(AdminAuditInterceptor),
+    UseFilters(AdminExceptionFilter),
+    ApiTags(`admin: ${path}`),
+    ApiBearerAuth(),
+    ApiSecurity(API_KEY_SECURITY),
+  );
+}

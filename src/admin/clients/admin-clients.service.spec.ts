@@ -1,0 +1,56 @@
+import type { TokenRevocationService } from '../../auth/token-revocation.service.js';
+import { DomainError } from '../../common/errors/domain-error.js';
+import type { AdminGrantsRepository } from '../grants/admin-grants.repository.js';
+import type { AdminClientsRepository } from './admin-clients.repository.js';
+import { AdminClientsService } from './admin-clients.service.js';
+
+/** A fake that records every call in order and fails on any method the test did not script. */
+function strict<T>(name: string, log: string[], answers: Record<string, (...args: any[]) => unknown>): T {
+  return new Proxy({} as Record<string, unknown>, {
+    get: (_t, method: string) => {
+      const answer = answers[method];
+      if (!answer) throw new Error(`unexpected ${name}.${method}`);
+      return (...args: unknown[]) => {
+        log.push(`${name}.${method}(${args.map((a) => JSON.stringify(a)).join(', ')})`);
+        return Promise.resolve(answer(...args));
+      };
+    },
+  }) as T;
+}
+
+describe('AdminClientsService.revoke', () => {
+  const revokedAt = new Date('2025-11-22T10:00:00Z');
+
+  function service(log: string[], revoked: { revokedAt: Date; grantsRevoked: number } | undefined) {
+    return new AdminClientsService(
+      strict<AdminClientsRepository>('clients', log, { revoke: () => revoked }),
+      strict<AdminGrantsRepository>('grants', log, {}),
+      strict<TokenRevocationService>('revocations', log, { revoke: () => undefined }),
+    );
+  }
+
+  it('revokes in the database first, then announces the client revocation to every instance', async () => {
+    const log: string[] = [];
+    await expect(service(log, { revokedAt, grantsRevoked: 2 }).revoke('mcp_abc')).resolves.toEqual({ clientId: 'mcp_abc', revokedAt, grantsRevoked: 2 });
+    expect(log).toEqual(['clients.revoke("mcp_abc", "client revoked by an administrator")', 'revocations.revoke("client", "mcp_abc")']);
+  });
+
+  it('an unknown client is not_found and announces nothing', async () => {
+    const log: string[] = [];
+    const error = await service(log, undefined)
+      .revoke('mcp_nope')
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DomainError);
+    expect((error as DomainError).code).toBe('not_found');
+    expect(log).toEqual(['clients.revoke("mcp_nope", "client revoked by an administrator")']);
+  });
+
+  it('an over-long client id is invalid_input before any query', async () => {
+    const log: string[] = [];
+    const error = await service(log, undefined)
+      .revoke('x'.repeat(2001))
+      .catch((e: unknown) => e);
+    expect((error as DomainError).code).toBe('invalid_input');
+    expect(log).toEqual([]);
+  });
+});

@@ -1,0 +1,62 @@
+import { Injectable } from '@nestjs/common';
+import { TokenRevocationService } from '../../auth/token-revocation.service.js';
+import { DomainError } from '../../common/errors/domain-error.js';
+import { decodeCursor, DEFAULT_PAGE_SIZE, toPage, type Page } from '../cursor.js';
+import type { AdminGrant } from '../grants/admin-grant.js';
+import { AdminGrantsRepository } from '../grants/admin-grants.repository.js';
+import type { AdminClientDetail, AdminClientSummary, ClientFilter } from './admin-client.js';
+import { AdminClientsRepository } from './admin-clients.repository.js';
+
+const MAX_CLIENT_ID = 2000;
+const ANY_CLIENT_ID = /^[\s\S]{1,2000}$/;
+const RECENT_GRANTS = 20;
+
+export interface ClientRevocation {
+  clientId: string;
+  revokedAt: Date;
+  grantsRevoked: number;
+}
+
+@Injectable()
+export class AdminClientsService {
+  constructor(
+    private readonly clients: AdminClientsRepository,
+    private readonly grants: AdminGrantsRepository,
+    private readonly revocations: TokenRevocationService,
+  ) {}
+
+  async list(filter: ClientFilter, page: { limit?: number; cursor?: string }): Promise<Page<AdminClientSummary>> {
+    const limit = page.limit ?? DEFAULT_PAGE_SIZE;
+    const rows = await this.clients.list(filter, decodeCursor(page.cursor, ANY_CLIENT_ID), limit + 1);
+    return toPage(rows, limit, (c) => c.clientId);
+  }
+
+  /** Registration data, last use and the most recent live grants (all of them: GET /admin/grants?clientId=). */
+  async get(clientId: string): Promise<AdminClientDetail & { grants: AdminGrant[] }> {
+    const client = await this.clients.find(this.checkId(clientId));
+    if (!client) throw notFound(clientId);
+    const grants = await this.grants.list({ clientId, status: 'active' }, undefined, RECENT_GRANTS);
+    return { ...client, grants: grants.map(({ cursorAt: _c, ...g }) => g) };
+  }
+
+  /**
+   * Revokes the client for good (there is no un-revoke): no new tokens, its grants' refresh tokens
+   * fail at once, and its access tokens are refused on every instance within a second. Repeating it
+   * is harmless and re-announces the revocation, which completes an earlier attempt that failed half-way.
+   */
+  async revoke(clientId: string): Promise<ClientRevocation> {
+    const revoked = await this.clients.revoke(this.checkId(clientId), 'client revoked by an administrator');
+    if (!revoked) throw notFound(clientId);
+    await this.revocations.revoke('client', clientId);
+    return { clientId, ...revoked };
+  }
+
+  private checkId(clientId: string): string {
+    if (clientId.length === 0 || clientId.length > MAX_CLIENT_ID) throw new DomainError('invalid_input', `clientId must be 1 to ${MAX_CLIENT_ID} characters`);
+    return clientId;
+  }
+}
+
+function notFound(clientId: string): DomainError {
+  return new DomainError('not_found', `Client not found: ${clientId}`);
+}

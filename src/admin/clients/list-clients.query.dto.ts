@@ -1,0 +1,27 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import type { ClientKind } from '../../oauth/clients/oauth-client.js';
+import { PageCursor, PageLimit, QueryFlag } from '../query.decorators.js';
+
+export class ListClientsQueryDto {
+  @ApiPropertyOptional({ enum: ['dcr', 'cimd', 'static'], description: 'How the client was registered' })
+  @IsOptional()
+  @IsIn(['dcr', 'cimd', 'static'])
+  kind?: ClientKind;
+
+  @QueryFlag('Only revoked (true) or only live (false) clients')
+  revoked?: boolean;
+
+  @ApiPropertyOptional({ description: 'Substring of the client name or client_id (case-insensitive)' })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  q?: string;
+
+  @PageLimit(100, 50)
+  limit?: number;
+
+  @PageCursor()
+  cursor?: string;
+}

@@ -1,0 +1,62 @@
+import { DomainError } from '../common/errors/domain-error.js';
+
+/** A position in a newest-first list: the sort timestamp (UTC, microseconds) and the row's id. */
+export interface Cursor {
+  at: string;
+  id: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+/** Page size when the request names none. */
+export const DEFAULT_PAGE_SIZE = 50;
+
+/** Cursor id patterns of the lists. */
+export const UUID_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const AT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+
+/**
+ * SQL for the cursor timestamp of `column`, as text with Postgres' full microsecond precision (a JS
+ * Date keeps milliseconds only, which would skip or repeat rows at a page boundary).
+ */
+export function cursorAtSql(column: string): string {
+  return `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+}
+
+export function encodeCursor(c: Cursor): string {
+  return Buffer.from(JSON.stringify([c.at, c.id])).toString('base64url');
+}
+
+/** The cursor a previous page returned, or undefined for the first page; anything else is a 400. */
+export function decodeCursor(value: string | undefined, id: RegExp): Cursor | undefined {
+  if (value === undefined) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
+  } catch {
+    parsed = undefined;
+  }
+  if (!Array.isArray(parsed) || parsed.length !== 2) throw invalidCursor();
+  const [at, key] = parsed as unknown[];
+  if (typeof at !== 'string' || !AT.test(at) || Number.isNaN(Date.parse(at)) || typeof key !== 'string' || !id.test(key)) throw invalidCursor();
+  return { at, id: key };
+}
+
+/** Rows fetched with `limit + 1`: the extra row only says that another page exists. */
+export function toPage<T extends { cursorAt: string }>(rows: T[], limit: number, id: (row: T) => string): Page<Omit<T, 'cursorAt'>> {
+  const more = rows.length > limit;
+  const kept = rows.slice(0, limit);
+  const last = kept.at(-1);
+  return {
+    items: kept.map(({ cursorAt: _c, ...item }) => item),
+    nextCursor: more && last ? encodeCursor({ at: last.cursorAt, id: id(last) }) : null,
+  };
+}
+
+function invalidCursor(): DomainError {
+  return new DomainError('invalid_input', 'cursor: not a cursor returned by this endpoint (pass nextCursor from the previous page unchanged)');
+}

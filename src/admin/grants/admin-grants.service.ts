@@ -1,0 +1,36 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { DomainError } from '../../common/errors/domain-error.js';
+import { TokenService } from '../../oauth/tokens/token.service.js';
+import { decodeCursor, DEFAULT_PAGE_SIZE, toPage, UUID_ID, type Page } from '../cursor.js';
+import type { AdminGrant, GrantFilter } from './admin-grant.js';
+import { AdminGrantsRepository } from './admin-grants.repository.js';
+
+
+@Injectable()
+export class AdminGrantsService implements OnModuleInit {
+  private tokens!: TokenService;
+
+  constructor(
+    private readonly grants: AdminGrantsRepository,
+    private readonly moduleRef: ModuleRef,
+  ) {}
+
+  onModuleInit(): void {
+    // TokenService belongs to OAuthModule.forRoot(config), a dynamic module that cannot be imported a second time here.
+    this.tokens = this.moduleRef.get(TokenService, { strict: false });
+  }
+
+  async list(filter: GrantFilter, page: { limit?: number; cursor?: string }): Promise<Page<AdminGrant>> {
+    const limit = page.limit ?? DEFAULT_PAGE_SIZE;
+    const rows = await this.grants.list(filter, decodeCursor(page.cursor, UUID_ID), limit + 1);
+    return toPage(rows, limit, (g) => g.id);
+  }
+
+  /** Revokes the grant everywhere (refresh tokens at once, access tokens on every instance); idempotent. */
+  async revoke(id: string): Promise<AdminGrant> {
+    if (!(await this.grants.find(id))) throw new DomainError('not_found', `Grant not found: ${id}`);
+    await this.tokens.revokeGrant(id, 'revoked by an administrator');
+    return (await this.grants.find(id))!;
+  }
+}

@@ -1,0 +1,57 @@
+import { Injectable } from '@nestjs/common';
+import { TokenRevocationService } from '../../auth/token-revocation.service.js';
+import { RequestContextService } from '../../common/context/request-context.service.js';
+import { DomainError } from '../../common/errors/domain-error.js';
+import { decodeCursor, DEFAULT_PAGE_SIZE, toPage, UUID_ID, type Page } from '../cursor.js';
+import type { AdminGrant } from '../grants/admin-grant.js';
+import { AdminGrantsRepository } from '../grants/admin-grants.repository.js';
+import type { AdminUser, UserFilter } from './admin-user.js';
+import { AdminUsersRepository } from './admin-users.repository.js';
+
+const SHOWN_GRANTS = 100;
+
+export interface UserDisable {
+  user: AdminUser;
+  grantsRevoked: number;
+}
+
+@Injectable()
+export class AdminUsersService {
+  constructor(
+    private readonly users: AdminUsersRepository,
+    private readonly grants: AdminGrantsRepository,
+    private readonly revocations: TokenRevocationService,
+    private readonly context: RequestContextService,
+  ) {}
+
+  async list(filter: UserFilter, page: { limit?: number; cursor?: string }): Promise<Page<AdminUser>> {
+    const limit = page.limit ?? DEFAULT_PAGE_SIZE;
+    const rows = await this.users.list(filter, decodeCursor(page.cursor, UUID_ID), limit + 1);
+    return toPage(rows, limit, (u) => u.id);
+  }
+
+  /** The user and their most recent grants, live and revoked (all of them: GET /admin/grants?userId=). */
+  async get(id: string): Promise<AdminUser & { grants: AdminGrant[] }> {
+    const user = await this.users.find(id);
+    if (!user) throw notFound(id);
+    const grants = await this.grants.list({ userId: id }, undefined, SHOWN_GRANTS);
+    return { ...user, grants: grants.map(({ cursorAt: _c, ...g }) => g) };
+  }
+
+  /**
+   * Disables the account: every grant revoked (refresh tokens fail at once), browser sessions ended,
+   * access tokens and API keys refused on every instance within a second, sign-in refused from now on.
+   * Idempotent. An administrator cannot disable their own account (and lock themselves out).
+   */
+  async disable(id: string): Promise<UserDisable> {
+    if (this.context.current()?.principal?.userId === id) throw new DomainError('conflict', 'You cannot disable your own account');
+    const disabled = await this.users.disable(id, 'user disabled by an administrator');
+    if (!disabled) throw notFound(id);
+    await this.revocations.revoke('user', id);
+    return { user: (await this.users.find(id))!, grantsRevoked: disabled.grantsRevoked };
+  }
+}
+
+function notFound(id: string): DomainError {
+  return new DomainError('not_found', `User not found: ${id}`);
+}

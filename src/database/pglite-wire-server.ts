@@ -1,0 +1,173 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import type { PGlite } from '@electric-sql/pglite';
+
+const SSL_REQUEST = 80877103;
+const GSSENC_REQUEST = 80877104;
+const CANCEL_REQUEST = 80877102;
+const SYNC = 0x53; // 'S'
+const QUERY = 0x51; // 'Q'
+const FLUSH = 0x48; // 'H'
+const TERMINATE = 0x58; // 'X'
+const SYNC_MESSAGE = Buffer.from([SYNC, 0, 0, 0, 4]);
+
+/** A FIFO mutex: acquire() resolves with the function that releases it. */
+class Mutex {
+  private tail: Promise<void> = Promise.resolve();
+
+  acquire(): Promise<() => void> {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const ready = this.tail.then(() => release);
+    this.tail = this.tail.then(() => held);
+    return ready;
+  }
+}
+
+/**
+ * Serves one PGlite over the Postgres wire protocol to several connections.
+ *
+ * PGlite is a single backend session, so connections must never interleave inside a unit of work:
+ * a connection's messages are run together up to and including Sync or a simple Query, and the
+ * session stays with that connection while a transaction (or a Flush-ed extended query) is open.
+ * (`@electric-sql/pglite-socket` 0.2.x interleaves individual messages, so one connection's Bind can
+ * run against another connection's Parse: electric-sql/pglite#1046.)
+ */
+export class PGliteWireServer {
+  private server?: Server;
+  private readonly connections = new Set<WireConnection>();
+  readonly session = new Mutex();
+
+  constructor(readonly db: PGlite) {}
+
+  /** Listens on host:port (0 picks a free port) and returns the port. */
+  async listen(host: string, port: number): Promise<number> {
+    const server = createServer((socket) => {
+      const connection = new WireConnection(this, socket);
+      this.connections.add(connection);
+      socket.once('close', () => this.connections.delete(connection));
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => resolve());
+    });
+    this.server = server;
+    return (server.address() as { port: number }).port;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    const closed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
+    await Promise.all([...this.connections].map((c) => c.close()));
+    await closed;
+  }
+}
+
+class WireConnection {
+  private buffer: Buffer = Buffer.alloc(0);
+  private started = false;
+  private unit: Buffer[] = [];
+  private work: Promise<void> = Promise.resolve();
+  private release?: () => void;
+  private closed = false;
+
+  constructor(
+    private readonly server: PGliteWireServer,
+    private readonly socket: Socket,
+  ) {
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => void this.close());
+  }
+
+  /** Stops reading, lets the unit in progress finish, then gives the session back in a clean state. */
+  close(): Promise<void> {
+    if (!this.closed) {
+      this.closed = true;
+      this.socket.destroy();
+      this.work = this.work.then(() => this.cleanUp());
+    }
+    return this.work;
+  }
+
+  private onData(chunk: Buffer): void {
+    this.buffer = this.buffer.length ? Buffer.concat([this.buffer, chunk]) : chunk;
+    while (!this.closed) {
+      if (!this.started) {
+        if (this.buffer.length < 8) return;
+        const length = this.buffer.readInt32BE(0);
+        if (this.buffer.length < length) return;
+        const code = this.buffer.readInt32BE(4);
+        const message = this.buffer.subarray(0, length);
+        this.buffer = this.buffer.subarray(length);
+        if (code === SSL_REQUEST || code === GSSENC_REQUEST) {
+          this.socket.write('N');
+          continue;
+        }
+        if (code === CANCEL_REQUEST) {
+          void this.close();
+          return;
+        }
+        this.started = true;
+        this.submit([message], true);
+        continue;
+      }
+      if (this.buffer.length < 5) return;
+      const length = 1 + this.buffer.readInt32BE(1);
+      if (this.buffer.length < length) return;
+      const message = this.buffer.subarray(0, length);
+      this.buffer = this.buffer.subarray(length);
+      const type = message[0];
+      if (type === TERMINATE) {
+        void this.close();
+        return;
+      }
+      this.unit.push(message);
+      if (type === SYNC || type === QUERY || type === FLUSH) {
+        const unit = this.unit;
+        this.unit = [];
+        this.submit(unit, type !== FLUSH);
+      }
+    }
+  }
+
+  /** Runs a unit after this connection's previous ones; `complete` = it ends at a Sync or Query. */
+  private submit(unit: Buffer[], complete: boolean): void {
+    this.work = this.work
+      .then(() => this.run(Buffer.concat(unit), complete))
+      .catch(() => void this.close());
+  }
+
+  private async run(bytes: Buffer, complete: boolean): Promise<void> {
+    if (this.closed) return;
+    const db = this.server.db;
+    this.release ??= await this.server.session.acquire();
+    await db.runExclusive(() =>
+      db.execProtocolRawStream(new Uint8Array(bytes), {
+        onRawData: (data) => {
+          if (!this.closed && this.socket.writable) this.socket.write(Buffer.from(data));
+        },
+      }),
+    );
+    // Keep the session while a transaction or an unsynced extended query is open.
+    if (complete && !db.isInTransaction()) this.giveBack();
+  }
+
+  private async cleanUp(): Promise<void> {
+    if (!this.release) return;
+    const db = this.server.db;
+    try {
+      await db.runExclusive(() => db.execProtocolRawStream(new Uint8Array(SYNC_MESSAGE), { onRawData: () => {} }));
+      if (db.isInTransaction()) await db.exec('ROLLBACK');
+    } finally {
+      this.giveBack();
+    }
+  }
+
+  private giveBack(): void {
+    const release = this.release;
+    this.release = undefined;
+    release?.();
+  }
+}

@@ -1,0 +1,34 @@
+import { ExecutionContext, Injectable } from '@nestjs/common';
+import { ThrottlerException, ThrottlerGuard, type ThrottlerLimitDetail, type ThrottlerRequest } from '@nestjs/throttler';
+import type { Request, Response } from 'express';
+import { sha256 } from '../common/crypto.js';
+import { MetadataKey } from '../common/metadata-keys.js';
+import type { RateLimitBucket } from './rate-limit.decorator.js';
+
+/**
+ * Applies the one bucket a route is marked with (@RateLimit). /mcp is counted per credential (a
+ * hash of the bearer token or API key, i.e. per user × client), the sign-in endpoints per client IP
+ * (TRUST_PROXY decides how the IP is read). Over the limit: 429 with Retry-After.
+ */
+@Injectable()
+export class RateLimitGuard extends ThrottlerGuard {
+  protected override async handleRequest(props: ThrottlerRequest): Promise<boolean> {
+    const bucket = this.reflector.getAllAndOverride<RateLimitBucket | undefined>(MetadataKey.RateLimit, [props.context.getHandler(), props.context.getClass()]);
+    if (!bucket || bucket !== props.throttler.name) return true;
+    return super.handleRequest({ ...props, getTracker: (req) => this.tracker(req as Request, bucket), generateKey: (_ctx, tracker, name) => `${name}:${tracker}` });
+  }
+
+  protected override async throwThrottlingException(context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
+    // RFC 6585 §4 / RFC 9110 §10.2.3: tell the client when to come back.
+    context.switchToHttp().getResponse<Response>().setHeader('Retry-After', String(Math.max(1, detail.timeToBlockExpire || detail.timeToExpire)));
+    throw new ThrottlerException('Too many requests; retry after the number of seconds in Retry-After');
+  }
+
+  private tracker(req: Request, bucket: RateLimitBucket): string {
+    if (bucket === 'mcp') {
+      const credential = req.headers.authorization ?? req.headers['x-api-key'];
+      if (typeof credential === 'string' && credential.length > 0) return `cred:${sha256(credential)}`;
+    }
+    return `ip:${req.ip ?? 'unknown'}`;
+  }
+}
