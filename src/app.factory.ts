@@ -1,21 +1,23 @@
 import type { Server } from 'node:http';
-import { Logger, type LogLevel } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { Logger as PinoLogger } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import cookieParser from 'cookie-parser';
 import helmet from 'helmet';
 import { json, urlencoded, type NextFunction, type Request, type Response } from 'express';
+import { setupOpenApi } from './admin/openapi.js';
 import { AppModule } from './app.module.js';
 import { AppConfig } from './config/app-config.js';
 import { assignRequestId } from './common/context/request-context.middleware.js';
 
-const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 const BODY_LIMIT = '1mb';
 
-/** Builds the application exactly as production runs it; tests use the same function. */
-export async function createApp(config: AppConfig): Promise<NestExpressApplication> {
-  const logger = config.logLevel === 'silent' ? false : LEVELS.slice(0, LEVELS.indexOf(config.logLevel) + 1);
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { bodyParser: false, logger, abortOnError: false });
+/** Builds the application exactly as production runs it; tests use the same function (and may capture the logs). */
+export async function createApp(config: AppConfig, opts: { logStream?: DestinationStream } = {}): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, opts.logStream), { bodyParser: false, bufferLogs: true, abortOnError: false });
+  app.useLogger(app.get(PinoLogger));
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   // Client IPs for per-IP rate limits behind a load balancer (TRUST_PROXY).
@@ -32,6 +34,7 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   app.use(urlencoded({ limit: '64kb', extended: false }));
   app.use(bodyErrorHandler);
   app.use(cookieParser());
+  setupOpenApi(app);
   return app;
 }
 

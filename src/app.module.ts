@@ -11,6 +11,9 @@ import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { McpModule } from './mcp/mcp.module.js';
+import type { DestinationStream } from 'pino';
+import { LoggingModule } from './logging/logging.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import { NotesModule } from './notes/notes.module.js';
 import { OAuthModule } from './oauth/oauth.module.js';
 import { RateLimitModule } from './rate-limit/rate-limit.module.js';
@@ -18,13 +21,14 @@ import { UsersModule } from './users/users.module.js';
 
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig, logStream?: DestinationStream): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
         DatabaseModule,
         ContextModule,
+        LoggingModule.forRoot(logStream),
         AuditModule,
         UsersModule,
         ScheduleModule.forRoot(),
@@ -34,6 +38,7 @@ export class AppModule {
         McpModule,
         NotesModule,
         HealthModule,
+        MetricsModule,
         AdminModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }],

@@ -8,7 +8,7 @@ import { SigningKeyEntity } from './signing-key.entity.js';
 import { SigningKeysRepository } from './signing-keys.repository.js';
 
 export const SIGNING_ALG = 'ES256';
-const RELOAD_MIN_INTERVAL_MS = 5000;
+const RELOAD_MIN_INTERVAL_MS = 1000;
 /** Instances re-read the key set this often, so a rotation done elsewhere is picked up for signing. */
 const RELOAD_INTERVAL_MS = 60_000;
 const CLOCK_SKEW_SECONDS = 60;

@@ -18,6 +18,7 @@ import {
 import type { z } from 'zod';
 import { RequestContextService } from '../common/context/request-context.service.js';
 import { AuditService } from '../audit/audit.service.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import type { AuditKind, AuditOutcome } from '../audit/audit-event.js';
 import { HttpRouterTransport } from './http-router.transport.js';
 import { McpRegistry, type RegisteredTool } from './mcp-registry.service.js';
@@ -40,6 +41,7 @@ export class McpServerService implements OnModuleInit, OnApplicationShutdown {
     private readonly registry: McpRegistry,
     private readonly context: RequestContextService,
     private readonly audit: AuditService,
+    private readonly metrics: MetricsService,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -156,8 +158,17 @@ export class McpServerService implements OnModuleInit, OnApplicationShutdown {
     return new McpError(ErrorCode.InternalError, `Internal error (request id ${this.context.requestId})`);
   }
 
+  /** A call refused at the HTTP layer (403 step-up) before reaching the server. */
+  recordDenied(kind: AuditKind, target: string): void {
+    this.record(kind, target, 'denied', performance.now());
+  }
+
   private record(kind: AuditKind, target: string, outcome: AuditOutcome, started: number): void {
-    this.audit.record({ kind, target, outcome, latencyMs: performance.now() - started });
+    const latencyMs = performance.now() - started;
+    this.audit.record({ kind, target, outcome, latencyMs });
+    this.metrics.toolCalls.inc({ kind, name: target, outcome });
+    // One structured line per call; request id, user and client come from the logger's context mixin.
+    this.logger.log({ msg: 'mcp call', kind, target, outcome, latencyMs: Math.round(latencyMs * 100) / 100 });
   }
 }
 

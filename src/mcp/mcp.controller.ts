@@ -1,7 +1,6 @@
 import { Controller, Delete, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { ErrorCode, SUPPORTED_PROTOCOL_VERSIONS, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import { AuditService } from '../audit/audit.service.js';
 import { AuthChallengeService } from '../auth/auth-challenge.service.js';
 import { RequestContextService } from '../common/context/request-context.service.js';
 import { classify, rpcError, type IncomingMessage } from './json-rpc.js';
@@ -21,7 +20,6 @@ export class McpController {
     private readonly registry: McpRegistry,
     private readonly challenges: AuthChallengeService,
     private readonly context: RequestContextService,
-    private readonly audit: AuditService,
   ) {}
 
   @Post()
@@ -50,7 +48,7 @@ export class McpController {
       if (!this.mcp.allowed(required)) {
         const kind = AUDIT_KIND[m.message.method as keyof typeof AUDIT_KIND];
         const target = String(m.message.params?.name ?? m.message.params?.uri ?? m.message.method);
-        this.audit.record({ kind, target, outcome: 'denied', latencyMs: 0, detail: { required } });
+        this.mcp.recordDenied(kind, target);
         throw this.challenges.insufficientScope(this.context.scopes(), required);
       }
     }

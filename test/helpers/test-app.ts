@@ -11,6 +11,7 @@ import { AppConfig } from '../../src/config/app-config.js';
 import { SigningKeysService } from '../../src/keys/signing-keys.service.js';
 import { UsersRepository } from '../../src/users/users.repository.js';
 import { freePort } from './free-port.js';
+import type { DestinationStream } from 'pino';
 
 export interface TestApp {
   app: NestExpressApplication;
@@ -41,7 +42,7 @@ export function uniqueLogin(prefix = 'user'): string {
 }
 
 /** Boots the real application on a random port against the run's migrated database. */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(env: Record<string, string> = {}, opts: { logStream?: DestinationStream } = {}): Promise<TestApp> {
   const port = Number(env.PORT ?? (await freePort()));
   const config = AppConfig.from({
     NODE_ENV: 'test',
@@ -58,7 +59,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     RATE_LIMIT_AUTH_PER_MINUTE: '100000',
     ...env,
   });
-  const app = await createApp(config);
+  const app = await createApp(config, { logStream: opts.logStream });
   await app.listen(config.port, config.host);
   const baseUrl = config.publicUrl;
   const mcpUrl = config.resourceUrl;

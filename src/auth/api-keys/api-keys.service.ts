@@ -45,7 +45,8 @@ export class ApiKeysService {
 
   async revoke(id: string): Promise<boolean> {
     const revoked = await this.keys.revoke(id);
-    if (revoked) await this.revocations.revoke('api_key', id);
+    // Announce even when the row was already revoked, so a retried revoke reaches every instance.
+    if (revoked || (await this.keys.findById(id))) await this.revocations.revoke('api_key', id);
     this.cache.delete(id);
     return revoked;
   }

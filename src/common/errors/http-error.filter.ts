@@ -1,7 +1,10 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Response } from 'express';
 import { RequestContextService } from '../context/request-context.service.js';
+import { DomainError } from './domain-error.js';
 import { HttpErrorWithHeaders } from './http-error-with-headers.exception.js';
+
+const DOMAIN_STATUS = { invalid_input: 400, forbidden: 403, not_found: 404, conflict: 409 } as const;
 
 /**
  * The one place that turns exceptions into HTTP responses. Known errors keep their status and body;
@@ -23,6 +26,10 @@ export class HttpErrorFilter implements ExceptionFilter {
       }
       const body = exception.getResponse();
       res.status(exception.getStatus()).json(typeof body === 'string' ? { error: body } : body);
+      return;
+    }
+    if (exception instanceof DomainError) {
+      res.status(DOMAIN_STATUS[exception.code]).json({ error: exception.code, error_description: exception.message });
       return;
     }
     this.logger.error(`Unhandled error (request ${requestId}): ${(exception as Error)?.stack ?? String(exception)}`);

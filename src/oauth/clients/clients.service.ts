@@ -97,6 +97,11 @@ export class ClientsService {
     return client && !client.revokedAt && client.kind !== 'cimd' ? client : undefined;
   }
 
+  /** Last use, shown to administrators; failures here never fail the token request. */
+  async recordUse(clientId: string): Promise<void> {
+    await this.clients.touch(clientId).catch(() => undefined);
+  }
+
   isConfidential(client: OAuthClient): boolean {
     return isConfidential(client);
   }

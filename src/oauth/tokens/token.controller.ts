@@ -1,8 +1,10 @@
-import { Controller, Header, HttpCode, Post, Req } from '@nestjs/common';
+import { Controller, Header, HttpCode, Post, Req, UseInterceptors } from '@nestjs/common';
 import type { Request } from 'express';
 import { Public } from '../../auth/public.decorator.js';
 import { ClientAuthenticationService } from '../clients/client-authentication.service.js';
+import { ClientsService } from '../clients/clients.service.js';
 import { OAuthError } from '../oauth-error.js';
+import { TokenMetricsInterceptor } from './token-metrics.interceptor.js';
 import { TokenService, type TokenResponse } from './token.service.js';
 import { RateLimit } from '../../rate-limit/rate-limit.decorator.js';
 
@@ -10,10 +12,12 @@ import { RateLimit } from '../../rate-limit/rate-limit.decorator.js';
 @Public()
 @RateLimit('auth')
 @Controller('token')
+@UseInterceptors(TokenMetricsInterceptor)
 export class TokenController {
   constructor(
     private readonly clientAuth: ClientAuthenticationService,
     private readonly tokens: TokenService,
+    private readonly clients: ClientsService,
   ) {}
 
   @Post()
@@ -23,7 +27,9 @@ export class TokenController {
   async token(@Req() req: Request): Promise<TokenResponse> {
     requireForm(req);
     const client = await this.clientAuth.authenticate(req);
-    return this.tokens.exchange(client, req.body as Record<string, unknown>);
+    const response = await this.tokens.exchange(client, req.body as Record<string, unknown>);
+    await this.clients.recordUse(client.clientId);
+    return response;
   }
 }
 

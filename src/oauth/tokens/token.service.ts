@@ -112,9 +112,12 @@ export class TokenService {
     if (rec.expired) throw new OAuthError('invalid_grant', 'The refresh token has expired');
     if (rec.userDisabledAt) throw new OAuthError('invalid_grant', 'The account has been disabled');
     if (resource !== undefined && resource !== rec.resource) throw new OAuthError('invalid_target', 'resource differs from the original grant');
-    const requested = form.scope === undefined ? rec.scopes : this.scopes.parse(str(form.scope));
+    // Privileged scopes only while the person is still an administrator.
+    const stillAdmin = this.config.adminGithubLogins.has(rec.login.toLowerCase());
+    const held = rec.scopes.filter((s) => stillAdmin || !PRIVILEGED_SCOPES.has(s));
+    const requested = form.scope === undefined ? held : this.scopes.parse(str(form.scope));
     // RFC 6749 §6: a refresh may narrow the scope, never widen it.
-    const wider = requested.filter((s) => !rec.scopes.includes(s));
+    const wider = requested.filter((s) => !held.includes(s));
     if (wider.length) throw new OAuthError('invalid_scope', `Scope beyond the original grant: ${wider.join(' ')}`);
     const next = this.newRefresh(rec.scopes);
     if (!(await this.grants.rotateRefresh(hash, next.record))) {

@@ -1,0 +1,55 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { DynamicModule, Module } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import type { DestinationStream, Level } from 'pino';
+import { AppConfig } from '../config/app-config.js';
+import { RequestContextService } from '../common/context/request-context.service.js';
+
+const LEVELS: Record<AppConfig['logLevel'], Level | 'silent'> = {
+  error: 'error',
+  warn: 'warn',
+  log: 'info',
+  debug: 'debug',
+  verbose: 'trace',
+  silent: 'silent',
+};
+const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+
+/**
+ * Structured JSON logs (pino): one line per request and per event, each carrying the request id and,
+ * once authenticated, the user and client. Credentials, cookies and query strings are never logged.
+ */
+@Module({})
+export class LoggingModule {
+  static forRoot(stream?: DestinationStream): DynamicModule {
+    return {
+      module: LoggingModule,
+      imports: [
+        LoggerModule.forRootAsync({
+          inject: [AppConfig, RequestContextService],
+          useFactory: (config: AppConfig, context: RequestContextService) => {
+            const options = {
+              level: LEVELS[config.logLevel],
+              base: { service: 'secure-mcp-server' },
+              messageKey: 'msg',
+              genReqId: (_req: IncomingMessage, res: ServerResponse) => String(res.getHeader('x-request-id') ?? ''),
+              autoLogging: { ignore: (req: IncomingMessage) => QUIET_PATHS.has(((req as { originalUrl?: string }).originalUrl ?? req.url ?? '').split('?')[0]) },
+              customLogLevel: (_req: IncomingMessage, res: ServerResponse, err?: Error) => (err || res.statusCode >= 500 ? 'error' : 'info'),
+              quietReqLogger: true,
+              serializers: {
+                req: (req: { id?: string; method?: string; url?: string }) => ({ id: req.id, method: req.method, path: (req.url ?? '').split('?')[0] }),
+                res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
+              },
+              redact: { paths: ['req.headers', 'res.headers', '*.authorization', '*.cookie', '*.token', '*.access_token', '*.refresh_token', '*.client_secret', '*.code'], remove: true },
+              mixin: () => {
+                const c = context.current();
+                return c ? { requestId: c.requestId, userId: c.principal?.userId, clientId: c.clientId } : {};
+              },
+            };
+            return { pinoHttp: stream ? [options, stream] : options, forRoutes: ['*path'] };
+          },
+        }),
+      ],
+    };
+  }
+}
