@@ -58,6 +58,10 @@ export class AuthorizationService {
 
   /** Client and redirect URI first: until both are trusted, nothing may be redirected. */
   async resolveClient(q: AuthorizeQuery): Promise<{ client: OAuthClient; redirectUri: string; state: string | null }> {
+    // RFC 6749 §3.1: parameters must not be repeated (resource may be, RFC 8707 §2).
+    if (Array.isArray(q.client_id) || Array.isArray(q.redirect_uri)) {
+      throw new AuthorizePageError(400, 'Invalid request', 'client_id and redirect_uri must each appear once.');
+    }
     const clientId = single(q.client_id);
     if (!clientId) throw new AuthorizePageError(400, 'Missing client', 'The request has no client_id.');
     let client: OAuthClient | undefined;
@@ -86,6 +90,8 @@ export class AuthorizationService {
 
   /** The remaining parameters; problems here go back to the client. */
   validate(q: AuthorizeQuery, base: { client: OAuthClient; redirectUri: string; state: string | null }): ValidatedRequest {
+    const repeated = (['response_type', 'code_challenge', 'code_challenge_method', 'state', 'scope'] as const).filter((k) => Array.isArray(q[k]));
+    if (repeated.length) throw new AuthorizeRedirectError('invalid_request', `Parameters must not be repeated: ${repeated.join(', ')}`);
     if (base.state !== null && base.state.length > 2048) throw new AuthorizeRedirectError('invalid_request', 'state is too long');
     if (single(q.response_type) !== 'code') throw new AuthorizeRedirectError('unsupported_response_type', 'Only response_type=code is supported');
     const challenge = single(q.code_challenge);
