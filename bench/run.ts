@@ -8,14 +8,15 @@
  *    `tools/call notes.list {limit: 10}` for the token's user with the same SQL:
  *    secure-mcp-server (dist/src/main.js, audit on, tokens minted by its own CLI), the tutorial
  *    baseline (bench/baseline-tutorial.ts) and the bare node:http floor (bench/floor.ts).
- * 4. autocannon, BENCH_CONNECTIONS connections, per server: warm-up, then a measured run. Only
- *    correct responses count: HTTP 200, a JSON-RPC result with the caller's request id, and exactly
- *    the token user's 10 newest notes in order.
+ * 4. autocannon, BENCH_CONNECTIONS connections: a self-check and a warm-up per server, then the
+ *    measured time split into BENCH_ROUNDS rounds that visit the servers in turn (so that a
+ *    disturbance on a shared machine spreads over all three). Only correct responses count: HTTP 200,
+ *    a JSON-RPC result with the caller's request id, and exactly the token user's 10 newest notes in order.
  * 5. Report: correct req/s, p50/p99, server CPU per correct request (/proc/<pid>/stat), failures;
  *    ratios against the targets; idle RSS and time-to-ready of the secure server. Exit code 0 unless
  *    the benchmark itself crashes.
  *
- * Env: DATABASE_URL, BENCH_DURATION (s, 10), BENCH_WARMUP (s, 3), BENCH_CONNECTIONS (20),
+ * Env: DATABASE_URL, BENCH_DURATION (measured s per server, 10), BENCH_ROUNDS (2), BENCH_WARMUP (s, 3), BENCH_CONNECTIONS (20),
  * BENCH_USERS (200), BENCH_NOTES_PER_USER (20), BENCH_TOKEN_USERS (20), BENCH_ONLY (e.g. "secure,floor"),
  * BENCH_CPU_PROF=1 (profile the servers with node --cpu-prof and print their top self-time functions;
  * the profiler slows them, so read ratios from a run without it).
@@ -72,6 +73,7 @@ const HAS_PROC = (() => {
 type ServerName = 'secure' | 'tutorial' | 'floor';
 const ALL_SERVERS: ServerName[] = ['secure', 'tutorial', 'floor'];
 const ONLY = process.env.BENCH_ONLY ? (process.env.BENCH_ONLY.split(',').map((s) => s.trim()) as ServerName[]) : ALL_SERVERS;
+if (ONLY.length === 0 || ONLY.some((n) => !ALL_SERVERS.includes(n))) throw new Error(`BENCH_ONLY must list some of: ${ALL_SERVERS.join(', ')}`);
 const TITLES: Record<ServerName, string> = { secure: 'secure-mcp-server', tutorial: 'tutorial baseline', floor: 'bare floor' };
 
 const TARGETS = { cpuVsFloor: 1.5, rpsVsTutorial: 2.5, p99VsFloor: 2, idleRssMb: 120, readyMs: 2000 };
@@ -400,7 +402,7 @@ interface Expectation {
  * `rpcId` for users[userIndex]; undefined when it is. `structured` servers must return the notes in
  * structuredContent (and a text copy); `text` servers (the tutorial) as JSON in content[0].text.
  */
-export function incorrectness(status: number, body: string, rpcId: number, userIndex: number, shape: Shape, x: Expectation): string | undefined {
+function incorrectness(status: number, body: string, rpcId: number, userIndex: number, shape: Shape, x: Expectation): string | undefined {
   if (status !== 200) return `HTTP ${status}`;
   let msg: { jsonrpc?: unknown; id?: unknown; error?: { code?: unknown; message?: unknown }; result?: Record<string, any> };
   try {
@@ -833,11 +835,11 @@ async function prepare(s: ServerUnderTest, x: Expectation): Promise<{ selfCheck:
   return { selfCheck: problems, warmAnswered };
 }
 
-function describeWindow(name: ServerName, st: RunStats, label: string): void {
+function describeWindow(name: ServerName, pid: number, st: RunStats, label: string): void {
   step(
     `${TITLES[name]}: ${label} ${st.durationS.toFixed(1)} s: ${st.correct} correct (${(st.correct / st.durationS).toFixed(0)}/s), ` +
       `${st.incorrect} incorrect, ${st.non2xx} non-2xx, ${st.errors} errors, ${st.timeouts} timeouts; ` +
-      `server CPU ${fmt(st.serverCpuMs, 0)} ms; other processes ${fmt(st.otherPct, 0)}% of a core`,
+      `server CPU ${fmt(st.serverCpuMs, 0)} ms, RSS ${fmt(processMemMb(pid, 'VmRSS'), 0)} MB; other processes ${fmt(st.otherPct, 0)}% of a core`,
   );
   for (const sample of st.samples) step(`  sample failure: ${sample}`);
 }
@@ -968,7 +970,8 @@ async function main(): Promise<void> {
   cleanup.push('remove scratch folder', async () => rmSync(scratch, { recursive: true, force: true }));
   const profileRoot = CPU_PROF ? mkdtempSync(join(tmpdir(), 'mcp-bench-profiles-')) : undefined;
   try {
-    step(`host: ${cpus().length} CPUs, load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}; servers: ${ONLY.join(', ')}`);
+    const loadavg = HAS_PROC ? `, load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}` : '';
+    step(`host: ${cpus().length} CPUs${loadavg}; servers: ${ONLY.join(', ')}`);
     if (!HAS_PROC) step('no /proc: CPU and RSS figures are unavailable on this platform');
     const db = await openDatabase(cleanup);
     await migrate(db.url);
@@ -999,7 +1002,7 @@ async function main(): Promise<void> {
       for (const server of order) {
         if (interrupted) break;
         const st = await drive(server, x, DURATION_S / ROUNDS, db);
-        describeWindow(server.name, st, `round ${round}/${ROUNDS},`);
+        describeWindow(server.name, server.child.pid, st, `round ${round}/${ROUNDS},`);
         const before = measured.get(server.name);
         measured.set(server.name, before ? mergeStats(before, st) : st);
       }

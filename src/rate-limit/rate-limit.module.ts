@@ -1,16 +1,17 @@
 import { Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { AppConfig } from '../config/app-config.js';
 import { RateLimitStorageProvider } from './rate-limit-storage.provider.js';
-import { RateLimitGuard } from './rate-limit.guard.js';
 
 const MINUTE_MS = 60_000;
 
 @Module({ providers: [RateLimitStorageProvider], exports: [RateLimitStorageProvider] })
 class RateLimitStorageModule {}
 
-/** @nestjs/throttler with two buckets; counters in Redis when REDIS_URL is set, in memory otherwise. */
+/**
+ * @nestjs/throttler (a global module) with two buckets; counters in Redis when REDIS_URL is set, in
+ * memory otherwise. Routes opt in with @RateLimit(bucket).
+ */
 @Module({
   imports: [
     ThrottlerModule.forRootAsync({
@@ -25,6 +26,5 @@ class RateLimitStorageModule {}
       }),
     }),
   ],
-  providers: [{ provide: APP_GUARD, useClass: RateLimitGuard }],
 })
 export class RateLimitModule {}

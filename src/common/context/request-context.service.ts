@@ -29,6 +29,12 @@ export class RequestContextService {
     Object.assign(store, auth);
   }
 
+  /** Records the OAuth client of a token-endpoint request (for logs and audit). */
+  setClient(clientId: string): void {
+    const store = this.storage.getStore();
+    if (store) store.clientId = clientId;
+  }
+
   /** The signed-in user; a token issued to a client alone (client_credentials) has none. */
   principal(): Principal {
     const principal = this.storage.getStore()?.principal;

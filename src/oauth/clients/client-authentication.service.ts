@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Request } from 'express';
 import { safeEqual, sha256 } from '../../common/crypto.js';
+import { RequestContextService } from '../../common/context/request-context.service.js';
 import { OAuthError } from '../oauth-error.js';
 import { ClientsService } from './clients.service.js';
 import type { OAuthClient } from './oauth-client.js';
@@ -21,7 +22,10 @@ interface Presented {
 export class ClientAuthenticationService {
   private readonly logger = new Logger('ClientAuth');
 
-  constructor(private readonly clients: ClientsService) {}
+  constructor(
+    private readonly clients: ClientsService,
+    private readonly context: RequestContextService,
+  ) {}
 
   async authenticate(req: Request): Promise<OAuthClient> {
     const presented = this.presented(req);
@@ -46,6 +50,7 @@ export class ClientAuthenticationService {
       }
       if (client.clientSecretExpiresAt && new Date(client.clientSecretExpiresAt).getTime() < Date.now()) throw fail('client secret expired');
     }
+    this.context.setClient(client.clientId);
     return client;
   }
 
