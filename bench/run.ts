@@ -905,9 +905,9 @@ function report(rows: Row[], db: Database, totalMs: number): void {
   out(table(headers, cells));
   out('CPU ms/req = CPU time (user+sys, all threads) of the server process over its measured windows ÷ correct responses.');
   out(`DB CPU ms/req = the same for ${db.engine === 'postgres' ? 'the Postgres backends serving the bench database' : 'the embedded engine process'} (secure-mcp-server's includes its audit writes).`);
-  out('loadgen CPU% = the benchmark process itself (autocannon + response checks), % of one core; other CPU% = user+system time');
-  out(`of every other process on the host, % of one core (${db.engine === 'postgres' ? "Postgres's own background processes included; " : ''}more than ~10% means`);
-  out(`someone else was using the machine and the figures are disturbed); host busy% = all ${cpus().length} cores, interrupts included.`);
+  out('loadgen CPU% = the benchmark process itself (autocannon + response checks), % of one core.');
+  out(`other CPU% = user+system time of every other process on the host, % of one core${db.engine === 'postgres' ? " (Postgres's background processes included)" : ''};`);
+  out(`  more than ~10% means someone else was using the machine and the figures are disturbed. host busy% = all ${cpus().length} cores.`);
   out('p50/p99 over every response of the measured windows (all of them correct unless a count above says otherwise).');
   for (const r of rows) {
     if (r.stats.reasons.size) out(`${TITLES[r.server.name]} failures: ${[...r.stats.reasons].map(([k, v]) => `${v} × ${k}`).join('; ')}`);

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Logger as PinoLogger } from 'nestjs-pino';
@@ -9,7 +9,9 @@ import helmet from 'helmet';
 import { json, urlencoded, type NextFunction, type Request, type Response } from 'express';
 import { setupOpenApi } from './admin/openapi.js';
 import { AppModule } from './app.module.js';
+import { McpHttpHandler } from './mcp/mcp-http.handler.js';
 import { AppConfig } from './config/app-config.js';
+import { HELMET_OPTIONS } from './common/security-headers.js';
 import { assignRequestId } from './common/context/request-context.middleware.js';
 
 const BODY_LIMIT = '1mb';
@@ -22,20 +24,27 @@ export async function createApp(config: AppConfig, opts: { logStream?: Destinati
   app.set('query parser', 'simple');
   // Client IPs for per-IP rate limits behind a load balancer (TRUST_PROXY).
   app.set('trust proxy', config.trustProxy);
-  app.use(
-    helmet({
-      frameguard: { action: 'deny' },
-      contentSecurityPolicy: { directives: { 'frame-ancestors': ["'none'"], 'form-action': null, 'upgrade-insecure-requests': null } },
-      crossOriginResourcePolicy: { policy: 'cross-origin' },
-    }),
-  );
+  app.use(helmet(HELMET_OPTIONS));
   app.use(assignRequestId);
   app.use(json({ limit: BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
   app.use(urlencoded({ limit: '64kb', extended: false }));
   app.use(bodyErrorHandler);
   app.use(cookieParser());
   setupOpenApi(app);
+  installMcpHandler(app);
   return app;
+}
+
+/** Routes /mcp to McpHttpHandler ahead of Express; every other request goes to Nest as usual. */
+function installMcpHandler(app: NestExpressApplication): void {
+  const handler = app.get(McpHttpHandler);
+  const server = app.getHttpServer() as Server;
+  const express = server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
+  server.removeAllListeners('request');
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (McpHttpHandler.matches(req.url)) handler.handle(req, res);
+    else for (const listener of express) listener.call(server, req, res);
+  });
 }
 
 /** Malformed or oversized bodies are the caller's fault: 400/413, JSON-RPC shaped on /mcp. */

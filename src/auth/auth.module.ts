@@ -4,6 +4,7 @@ import { KeysModule } from '../keys/keys.module.js';
 import { AccessTokenService } from './access-token.service.js';
 import { ApiKeysRepository } from './api-keys/api-keys.repository.js';
 import { ApiKeysService } from './api-keys/api-keys.service.js';
+import { RequestAuthenticator } from './request-authenticator.service.js';
 import { RestScopeScanner } from './rest-scope.scanner.js';
 import { AuthChallengeService } from './auth-challenge.service.js';
 import { BearerAuthGuard } from './bearer-auth.guard.js';
@@ -22,8 +23,9 @@ import { TokenRevocationService } from './token-revocation.service.js';
     ApiKeysRepository,
     ApiKeysService,
     RestScopeScanner,
+    RequestAuthenticator,
     { provide: APP_GUARD, useClass: BearerAuthGuard },
   ],
-  exports: [AccessTokenService, AuthChallengeService, ScopeRegistry, TokenRevocationService, ApiKeysService, KeysModule],
+  exports: [RequestAuthenticator, AccessTokenService, AuthChallengeService, ScopeRegistry, TokenRevocationService, ApiKeysService, KeysModule],
 })
 export class AuthModule {}

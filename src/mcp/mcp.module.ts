@@ -1,19 +1,15 @@
-import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { AuthModule } from '../auth/auth.module.js';
-import { McpOriginMiddleware } from './mcp-origin.middleware.js';
-import { McpController } from './mcp.controller.js';
+import { RateLimitModule } from '../rate-limit/rate-limit.module.js';
+import { McpHttpHandler } from './mcp-http.handler.js';
 import { McpRegistry } from './mcp-registry.service.js';
 import { McpServerService } from './mcp-server.service.js';
 
+/** /mcp: the handler is installed on the HTTP server by `createApp` (see McpHttpHandler). */
 @Module({
-  imports: [DiscoveryModule, AuthModule],
-  controllers: [McpController],
-  providers: [McpRegistry, McpServerService],
-  exports: [McpRegistry],
+  imports: [DiscoveryModule, AuthModule, RateLimitModule],
+  providers: [McpRegistry, McpServerService, McpHttpHandler],
+  exports: [McpRegistry, McpHttpHandler],
 })
-export class McpModule implements NestModule {
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(McpOriginMiddleware).forRoutes({ path: 'mcp', method: RequestMethod.ALL });
-  }
-}
+export class McpModule {}

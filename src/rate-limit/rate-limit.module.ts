@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { AppConfig } from '../config/app-config.js';
 import { RateLimitStorageProvider } from './rate-limit-storage.provider.js';
+import { RateLimiter } from './rate-limiter.service.js';
 
 const MINUTE_MS = 60_000;
 
@@ -26,5 +27,7 @@ class RateLimitStorageModule {}
       }),
     }),
   ],
+  providers: [RateLimiter],
+  exports: [RateLimiter],
 })
 export class RateLimitModule {}

@@ -1,0 +1,95 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { Injectable, Logger } from '@nestjs/common';
+import { RequestContextService } from '../common/context/request-context.service.js';
+import { AccessTokenService, InvalidAccessTokenError } from './access-token.service.js';
+import { API_KEY_PREFIX } from './api-keys/api-key.js';
+import { ApiKeysService } from './api-keys/api-keys.service.js';
+import { AuthChallengeService } from './auth-challenge.service.js';
+
+const BEARER = /^Bearer[ ]+([A-Za-z0-9\-._~+/]+=*)$/i;
+
+export interface AuthenticatedCaller {
+  userId?: string;
+  clientId: string;
+  scopes: ReadonlySet<string>;
+}
+
+/**
+ * Resource-server authentication of one request, shared by the global guard (REST) and the /mcp
+ * handler: a bearer JWT of this server, or an API key (`X-API-Key` or `Bearer smcp_...`). Records
+ * the caller in the request context; failures throw the 401 with the right Bearer challenge.
+ */
+@Injectable()
+export class RequestAuthenticator {
+  private readonly logger = new Logger('Auth');
+
+  constructor(
+    private readonly tokens: AccessTokenService,
+    private readonly apiKeys: ApiKeysService,
+    private readonly challenges: AuthChallengeService,
+    private readonly context: RequestContextService,
+  ) {}
+
+  async authenticate(headers: IncomingHttpHeaders, url: string, method: string): Promise<AuthenticatedCaller> {
+    const where = `${method} ${url.split('?')[0]}`;
+    // OAuth 2.1 §5.2.2 / MCP authorization §2.6.1: tokens in the query string are never accepted.
+    if (url.includes('?') && new URLSearchParams(url.slice(url.indexOf('?') + 1)).has('access_token')) {
+      this.warn(where, 'access token sent in the query string');
+      throw this.challenges.invalidRequest('Access tokens must be sent in the Authorization header, not the URL');
+    }
+    const header = headers.authorization;
+    const apiKeyHeader = headers['x-api-key'];
+    if (!header && apiKeyHeader === undefined) throw this.challenges.missing();
+    const bearer = header ? BEARER.exec(header)?.[1] : undefined;
+    if (header && !bearer) {
+      this.warn(where, 'malformed Authorization header');
+      throw this.challenges.invalidToken('Authorization header must be "Bearer <token>"');
+    }
+    if (apiKeyHeader !== undefined || !bearer || bearer.startsWith(API_KEY_PREFIX)) {
+      return this.apiKey(typeof apiKeyHeader === 'string' ? apiKeyHeader : bearer, where);
+    }
+    let verified;
+    try {
+      verified = await this.tokens.verify(bearer);
+    } catch (e) {
+      if (!(e instanceof InvalidAccessTokenError)) throw e;
+      this.warn(where, e.message);
+      throw this.challenges.invalidToken(`The access token is not valid: ${e.message}`);
+    }
+    this.context.authenticate({
+      principal: verified.userId ? { userId: verified.userId, login: verified.login ?? verified.userId } : undefined,
+      clientId: verified.clientId,
+      scopes: verified.scopes,
+      authMethod: 'jwt',
+      tokenId: verified.tokenId,
+      grantId: verified.grantId,
+    });
+    return { userId: verified.userId, clientId: verified.clientId, scopes: verified.scopes };
+  }
+
+  /** MCP authorization §2.4 step-up: 403 naming the granted plus the required scopes. */
+  requireScopes(granted: ReadonlySet<string>, required: readonly string[] | undefined): void {
+    if (required && !required.every((s) => granted.has(s))) throw this.challenges.insufficientScope(granted, required);
+  }
+
+  private async apiKey(key: string | undefined, where: string): Promise<AuthenticatedCaller> {
+    const verified = key ? await this.apiKeys.verify(key) : undefined;
+    if (!verified) {
+      this.warn(where, 'invalid, expired or revoked API key');
+      throw this.challenges.invalidToken('The API key is not valid');
+    }
+    const clientId = `api-key:${verified.id}`;
+    this.context.authenticate({
+      principal: { userId: verified.userId, login: verified.login },
+      clientId,
+      scopes: verified.scopes,
+      authMethod: 'api_key',
+      tokenId: verified.id,
+    });
+    return { userId: verified.userId, clientId, scopes: verified.scopes };
+  }
+
+  private warn(where: string, reason: string): void {
+    this.logger.warn(`auth failed: ${reason} (${where}, request ${this.context.requestId})`);
+  }
+}
