@@ -23,14 +23,13 @@ const CORS_EXPOSE_HEADERS = 'WWW-Authenticate, Mcp-Session-Id, MCP-Protocol-Vers
 
 type Headers = Record<string, string | number>;
 
-class Reply extends Error {
+/** A response, also thrown to end early; deliberately not an Error (no stack capture per request). */
+class Reply {
   constructor(
     readonly status: number,
     readonly body: unknown,
     readonly headers: Headers = {},
-  ) {
-    super(`HTTP ${status}`);
-  }
+  ) {}
 }
 
 /**
@@ -117,7 +116,7 @@ export class McpHttpHandler {
     const extra = { requestInfo: { headers: req.headers } };
     const pending: Promise<JSONRPCMessage>[] = [];
     for (const m of valid) {
-      if (m.kind === 'request') pending.push(this.mcp.transport.request(m.message, extra));
+      if (m.kind === 'request') pending.push(this.mcp.fastToolCall(m.message) ?? this.mcp.transport.request(m.message, extra));
       else if (m.kind === 'notification') this.mcp.transport.notify(m.message, extra);
     }
     if (pending.length === 0) return new Reply(202, undefined);

@@ -12,6 +12,8 @@ import {
   McpError,
   ReadResourceRequestSchema,
   type CallToolResult,
+  type JSONRPCMessage,
+  type JSONRPCRequest,
   type GetPromptResult,
   type ReadResourceResult,
 } from '@modelcontextprotocol/sdk/types.js';
@@ -63,6 +65,28 @@ export class McpServerService implements OnModuleInit, OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     await this.server.close();
+  }
+
+  /**
+   * The hot path for a well-formed `tools/call`: the same `callTool` the SDK Server would run, without
+   * the per-message protocol machinery (schema parse of request and result, abort controller, id
+   * mapping). Anything unusual (bad params, `_meta` such as progress tokens) returns undefined and goes
+   * through the SDK Server instead.
+   */
+  fastToolCall(message: JSONRPCRequest): Promise<JSONRPCMessage> | undefined {
+    const params = message.params as Record<string, unknown> | undefined;
+    if (message.method !== 'tools/call' || !params || typeof params.name !== 'string' || '_meta' in params) return undefined;
+    const args = params.arguments;
+    if (args !== undefined && (typeof args !== 'object' || args === null || Array.isArray(args))) return undefined;
+    return this.callTool(params.name, args as Record<string, unknown> | undefined).then(
+      (result): JSONRPCMessage => ({ jsonrpc: '2.0', id: message.id, result }),
+      (e: unknown): JSONRPCMessage => {
+        const code = e instanceof McpError ? e.code : ErrorCode.InternalError;
+        const text = e instanceof McpError ? e.message : `Internal error (request id ${this.context.requestId})`;
+        if (!(e instanceof McpError)) this.logger.error(`tools/call failed (request ${this.context.requestId}): ${(e as Error)?.stack ?? e}`);
+        return { jsonrpc: '2.0', id: message.id, error: { code, message: text } };
+      },
+    );
   }
 
   /** Whether the current caller holds every scope in `required`. */

@@ -1,19 +1,22 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { sha256 } from '../common/crypto.js';
+import { MemoryThrottlerStorage } from './memory-throttler.storage.js';
 import { RedisThrottlerStorage } from './redis-throttler.storage.js';
 
-/** Owns the Redis connection of the shared rate-limit store (REDIS_URL) and closes it on shutdown. */
+/** The rate-limit store: Redis, shared by every instance, when REDIS_URL is set; memory otherwise. */
 @Injectable()
 export class RateLimitStorageProvider implements OnApplicationShutdown {
-  readonly storage?: RedisThrottlerStorage;
+  readonly storage: RedisThrottlerStorage | MemoryThrottlerStorage;
 
   constructor(config: AppConfig) {
     // Keys are namespaced by PUBLIC_URL so that several deployments can share one Redis.
-    if (config.redisUrl) this.storage = new RedisThrottlerStorage(config.redisUrl, `smcp:rl:${sha256(config.publicUrl).slice(0, 12)}:`);
+    this.storage = config.redisUrl
+      ? new RedisThrottlerStorage(config.redisUrl, `smcp:rl:${sha256(config.publicUrl).slice(0, 12)}:`)
+      : new MemoryThrottlerStorage();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.storage?.close();
+    await this.storage.close();
   }
 }
