@@ -41,10 +41,26 @@ interface AccessTokenClaims extends JWTPayload {
 
 export class InvalidAccessTokenError extends Error {}
 
+interface VerifiedEntry {
+  verified: VerifiedAccessToken;
+  issuedAt: number;
+  /** Epoch seconds until which the signature check may be reused. */
+  until: number;
+}
+
+/**
+ * A token's signature and claims are verified once and reused for a minute (MCP clients send the
+ * same token on every call); expiry and revocation are still checked on every request. Only tokens
+ * that verified are cached, keyed by the exact token string.
+ */
+const VERIFIED_CACHE_SECONDS = 60;
+const VERIFIED_CACHE_MAX = 10_000;
+
 /** Issues and verifies this server's access tokens: ES256 JWTs with iss, aud, sub, client_id, scope, jti. */
 @Injectable()
 export class AccessTokenService {
   private readonly keyResolver = (header: JWTHeaderParameters) => this.resolveKey(header);
+  private readonly verifiedCache = new Map<string, VerifiedEntry>();
 
   constructor(
     private readonly config: AppConfig,
@@ -70,6 +86,29 @@ export class AccessTokenService {
 
   /** Verifies signature, alg, typ, iss, aud (RFC 8707), expiry and revocation; throws InvalidAccessTokenError. */
   async verify(token: string): Promise<VerifiedAccessToken> {
+    const now = Date.now() / 1000;
+    let entry = this.verifiedCache.get(token);
+    if (!entry || entry.until <= now) {
+      entry = await this.verifySignatureAndClaims(token);
+      if (this.verifiedCache.size >= VERIFIED_CACHE_MAX) this.verifiedCache.clear();
+      this.verifiedCache.set(token, entry);
+    }
+    const { verified, issuedAt } = entry;
+    if (verified.expiresAt + 5 <= now) throw new InvalidAccessTokenError('token has expired');
+    // Revocation is checked on every use, cached signature or not.
+    const revoked = this.revocations.isRevoked({
+      tokenId: verified.tokenId,
+      grantId: verified.grantId,
+      clientId: verified.clientId,
+      userId: verified.userId,
+      issuedAt,
+    });
+    if (revoked) throw new InvalidAccessTokenError('token has been revoked');
+    return verified;
+  }
+
+  /** Signature, alg, typ, iss, aud, expiry: the expensive part, done once per token per minute. */
+  private async verifySignatureAndClaims(token: string): Promise<VerifiedEntry> {
     let payload: AccessTokenClaims;
     try {
       ({ payload } = await jwtVerify<AccessTokenClaims>(token, this.keyResolver, {
@@ -96,15 +135,7 @@ export class AccessTokenService {
       grantId: payload.gid,
       expiresAt: payload.exp!,
     };
-    const revoked = this.revocations.isRevoked({
-      tokenId: verified.tokenId,
-      grantId: verified.grantId,
-      clientId: verified.clientId,
-      userId: verified.userId,
-      issuedAt: payload.iat!,
-    });
-    if (revoked) throw new InvalidAccessTokenError('token has been revoked');
-    return verified;
+    return { verified, issuedAt: payload.iat!, until: Math.min(payload.exp!, Date.now() / 1000 + VERIFIED_CACHE_SECONDS) };
   }
 
   /**
