@@ -1,12 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Browser } from 'playwright-core';
-import { setupOpenApi } from '../src/admin/openapi.js';
-import { createApp, shutdown } from '../src/app.factory.js';
-import { AppConfig } from '../src/config/app-config.js';
 import { rpcRequest, toolCall } from './factories/json-rpc.factory.js';
 import { registerClient, registerServiceClient } from './factories/oauth-client.factory.js';
 import { hiddenFields } from './helpers/browser.js';
@@ -657,30 +650,15 @@ describe('admin REST API (two instances on one database)', () => {
 });
 
 describe('OpenAPI document and UI', () => {
-  let app: NestExpressApplication;
+  let docs: TestApp;
   let base: string;
 
   beforeAll(async () => {
-    const port = await freePort();
-    const config = AppConfig.from({
-      NODE_ENV: 'test',
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      PUBLIC_URL: `http://localhost:${port}`,
-      DATABASE_URL: process.env.E2E_DATABASE_URL,
-      DATA_DIR: mkdtempSync(join(tmpdir(), 'mcp-docs-')),
-      MIGRATIONS_RUN: 'false',
-      KEY_ENCRYPTION_SECRET: process.env.E2E_KEY_SECRET,
-      LOG_LEVEL: 'silent',
-    });
-    app = await createApp(config);
-    // What createApp does once it is wired there (a second call is a no-op).
-    setupOpenApi(app);
-    await app.listen(config.port, config.host);
-    base = `http://127.0.0.1:${port}`;
+    docs = await startTestApp();
+    base = docs.baseUrl;
   });
   afterAll(async () => {
-    if (app) await shutdown(app, 2000);
+    await docs?.close();
   });
 
   it('/docs serves the Swagger UI without credentials', async () => {
