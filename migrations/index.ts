@@ -1,6 +1,7 @@
 import { CreatePlatformSchema1763780000000 } from './1763780000000-CreatePlatformSchema.js';
 import { CreateOAuthSchema1763790000000 } from './1763790000000-CreateOAuthSchema.js';
 import { CreateApiKeys1763800000000 } from './1763800000000-CreateApiKeys.js';
+import { AddRedirectUriGiven1763810000000 } from './1763810000000-AddRedirectUriGiven.js';
 
 /** Every migration, in order. Add new ones at the end; never edit one that has landed. */
-export const MIGRATIONS = [CreatePlatformSchema1763780000000, CreateOAuthSchema1763790000000, CreateApiKeys1763800000000];
+export const MIGRATIONS = [CreatePlatformSchema1763780000000, CreateOAuthSchema1763790000000, CreateApiKeys1763800000000, AddRedirectUriGiven1763810000000];

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { SqlService } from '../../database/sql.service.js';
 import type { AuthorizationRequest } from './authorization-request.js';
 
-const COLUMNS = `id_hash AS "idHash", client_id AS "clientId", redirect_uri AS "redirectUri", state,
+const COLUMNS = `id_hash AS "idHash", client_id AS "clientId", redirect_uri AS "redirectUri", redirect_uri_given AS "redirectUriGiven", state,
   code_challenge AS "codeChallenge", scopes, resource, csrf_hash AS "csrfHash", flow_hash AS "flowHash", expires_at AS "expiresAt"`;
 
 /** Pending authorizations between /authorize and the upstream callback; ids and states stored hashed. */
@@ -13,9 +13,9 @@ export class AuthorizationRequestsRepository {
   /** `flowHash` binds the request to the browser that started it (a cookie), checked at every later step. */
   async create(r: Omit<AuthorizationRequest, 'expiresAt'>, ttlSeconds: number): Promise<void> {
     await this.sql.query(
-      `INSERT INTO authorization_requests (id_hash, client_id, redirect_uri, state, code_challenge, scopes, resource, csrf_hash, flow_hash, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now() + make_interval(secs => $10))`,
-      [r.idHash, r.clientId, r.redirectUri, r.state, r.codeChallenge, r.scopes, r.resource, r.csrfHash, r.flowHash, ttlSeconds],
+      `INSERT INTO authorization_requests (id_hash, client_id, redirect_uri, redirect_uri_given, state, code_challenge, scopes, resource, csrf_hash, flow_hash, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now() + make_interval(secs => $11))`,
+      [r.idHash, r.clientId, r.redirectUri, r.redirectUriGiven, r.state, r.codeChallenge, r.scopes, r.resource, r.csrfHash, r.flowHash, ttlSeconds],
     );
   }
 

@@ -32,6 +32,7 @@ export interface AuthorizeQuery {
 export interface ValidatedRequest {
   client: OAuthClient;
   redirectUri: string;
+  redirectUriGiven: boolean;
   state: string | null;
   codeChallenge: string;
   scopes: string[];
@@ -57,7 +58,7 @@ export class AuthorizationService {
   ) {}
 
   /** Client and redirect URI first: until both are trusted, nothing may be redirected. */
-  async resolveClient(q: AuthorizeQuery): Promise<{ client: OAuthClient; redirectUri: string; state: string | null }> {
+  async resolveClient(q: AuthorizeQuery): Promise<{ client: OAuthClient; redirectUri: string; redirectUriGiven: boolean; state: string | null }> {
     // RFC 6749 §3.1: parameters must not be repeated (resource may be, RFC 8707 §2).
     if (Array.isArray(q.client_id) || Array.isArray(q.redirect_uri)) {
       throw new AuthorizePageError(400, 'Invalid request', 'client_id and redirect_uri must each appear once.');
@@ -85,11 +86,11 @@ export class AuthorizationService {
       throw new AuthorizePageError(400, 'Invalid redirect URI', 'The redirect_uri does not match any URI registered for this client.');
     }
     const state = single(q.state) ?? null;
-    return { client, redirectUri, state };
+    return { client, redirectUri, redirectUriGiven: requested !== undefined, state };
   }
 
   /** The remaining parameters; problems here go back to the client. */
-  validate(q: AuthorizeQuery, base: { client: OAuthClient; redirectUri: string; state: string | null }): ValidatedRequest {
+  validate(q: AuthorizeQuery, base: { client: OAuthClient; redirectUri: string; redirectUriGiven: boolean; state: string | null }): ValidatedRequest {
     const repeated = (['response_type', 'code_challenge', 'code_challenge_method', 'state', 'scope'] as const).filter((k) => Array.isArray(q[k]));
     if (repeated.length) throw new AuthorizeRedirectError('invalid_request', `Parameters must not be repeated: ${repeated.join(', ')}`);
     if (base.state !== null && base.state.length > 2048) throw new AuthorizeRedirectError('invalid_request', 'state is too long');
@@ -124,6 +125,7 @@ export class AuthorizationService {
         idHash: sha256(requestId),
         clientId: v.client.clientId,
         redirectUri: v.redirectUri,
+        redirectUriGiven: v.redirectUriGiven,
         state: v.state,
         codeChallenge: v.codeChallenge,
         scopes: v.scopes,
@@ -177,7 +179,10 @@ export class AuthorizationService {
   }
 
   /** After approval and sign-in: remember consent and send the client its code. */
-  async complete(request: Pick<AuthorizationRequest, 'clientId' | 'redirectUri' | 'state' | 'codeChallenge' | 'scopes' | 'resource'>, user: SignedInUser): Promise<string> {
+  async complete(
+    request: Pick<AuthorizationRequest, 'clientId' | 'redirectUri' | 'redirectUriGiven' | 'state' | 'codeChallenge' | 'scopes' | 'resource'>,
+    user: SignedInUser,
+  ): Promise<string> {
     // Privileged scopes (admin) are granted only to ADMIN_GITHUB_LOGINS; others get the rest.
     const isAdmin = this.config.adminGithubLogins.has(user.login.toLowerCase());
     const scopes = request.scopes.filter((s) => isAdmin || !PRIVILEGED_SCOPES.has(s));
@@ -192,6 +197,7 @@ export class AuthorizationService {
         clientId: request.clientId,
         userId: user.userId,
         redirectUri: request.redirectUri,
+        redirectUriGiven: request.redirectUriGiven,
         codeChallenge: request.codeChallenge,
         scopes,
         resource: request.resource,

@@ -7,6 +7,7 @@ export interface AuthorizationCode {
   userId: string;
   login: string;
   redirectUri: string;
+  redirectUriGiven: boolean;
   codeChallenge: string;
   scopes: string[];
   resource: string;
@@ -15,7 +16,7 @@ export interface AuthorizationCode {
   grantId: string | null;
 }
 
-const COLUMNS = `c.code_hash AS "codeHash", c.client_id AS "clientId", c.user_id AS "userId", u.login, c.redirect_uri AS "redirectUri",
+const COLUMNS = `c.code_hash AS "codeHash", c.client_id AS "clientId", c.user_id AS "userId", u.login, c.redirect_uri AS "redirectUri", c.redirect_uri_given AS "redirectUriGiven",
   c.code_challenge AS "codeChallenge", c.scopes, c.resource, c.expires_at <= now() AS expired, c.used_at AS "usedAt", c.grant_id AS "grantId"`;
 
 /** Authorization codes, stored only as SHA-256 hashes. */
@@ -25,9 +26,9 @@ export class AuthorizationCodesRepository {
 
   async insert(c: Omit<AuthorizationCode, 'login' | 'expired' | 'usedAt' | 'grantId'>, ttlSeconds: number): Promise<void> {
     await this.sql.query(
-      `INSERT INTO authorization_codes (code_hash, client_id, user_id, redirect_uri, code_challenge, scopes, resource, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, now() + make_interval(secs => $8))`,
-      [c.codeHash, c.clientId, c.userId, c.redirectUri, c.codeChallenge, c.scopes, c.resource, ttlSeconds],
+      `INSERT INTO authorization_codes (code_hash, client_id, user_id, redirect_uri, redirect_uri_given, code_challenge, scopes, resource, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now() + make_interval(secs => $9))`,
+      [c.codeHash, c.clientId, c.userId, c.redirectUri, c.redirectUriGiven, c.codeChallenge, c.scopes, c.resource, ttlSeconds],
     );
   }
 

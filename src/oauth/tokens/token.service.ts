@@ -71,7 +71,8 @@ export class TokenService {
     if (!row || row.clientId !== client.clientId) throw new OAuthError('invalid_grant', 'The authorization code is invalid');
     const pkceOk = VERIFIER.test(verifier) && safeEqual(s256(verifier), row.codeChallenge);
     const redirect = str(form.redirect_uri);
-    const redirectOk = redirect === undefined ? client.redirectUris.length === 1 && client.redirectUris[0] === row.redirectUri : redirect === row.redirectUri;
+    // OAuth 2.1 §4.1.3: redirect_uri is required, and must be identical, when /authorize carried it.
+    const redirectOk = redirect === undefined ? !row.redirectUriGiven : redirect === row.redirectUri;
     if (row.usedAt) {
       // OAuth 2.1 §4.1.3: a code used twice revokes what the first use issued — only when the replay proves possession.
       if (pkceOk && redirectOk && row.grantId) {
