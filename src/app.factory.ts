@@ -47,16 +47,12 @@ function installMcpHandler(app: NestExpressApplication): void {
   });
 }
 
-/** Malformed or oversized bodies are the caller's fault: 400/413, JSON-RPC shaped on /mcp. */
-function bodyErrorHandler(err: { type?: string; status?: number }, req: Request, res: Response, next: NextFunction): void {
+/** Malformed or oversized bodies are the caller's fault: 400/413 (/mcp reads its own body). */
+function bodyErrorHandler(err: { type?: string; status?: number }, _req: Request, res: Response, next: NextFunction): void {
   if (!err?.type?.startsWith('entity.') && err?.type !== 'encoding.unsupported') return next(err);
   const status = err.type === 'entity.too.large' ? 413 : (err.status ?? 400);
   const message = err.type === 'entity.parse.failed' ? 'Malformed JSON body' : err.type === 'entity.too.large' ? 'Request body too large' : 'Unreadable request body';
-  if (req.path === '/mcp') {
-    res.status(status).json({ jsonrpc: '2.0', id: null, error: { code: err.type === 'entity.parse.failed' ? -32700 : -32600, message } });
-  } else {
-    res.status(status).json({ error: 'invalid_request', error_description: message });
-  }
+  res.status(status).json({ error: 'invalid_request', error_description: message });
 }
 
 /**

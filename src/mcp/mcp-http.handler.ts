@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { HttpException, Injectable, Logger } from '@nestjs/common';
 import { ErrorCode, SUPPORTED_PROTOCOL_VERSIONS, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { RequestAuthenticator } from '../auth/request-authenticator.service.js';
+import { requestIdFor } from '../common/context/request-context.middleware.js';
 import { RequestContextService } from '../common/context/request-context.service.js';
 import { HttpErrorWithHeaders } from '../common/errors/http-error-with-headers.exception.js';
 import { helmetHeaders } from '../common/security-headers.js';
@@ -17,7 +17,6 @@ import { McpServerService } from './mcp-server.service.js';
 const SUPPORTED_VERSIONS = new Set(SUPPORTED_PROTOCOL_VERSIONS);
 const AUDIT_KIND = { 'tools/call': 'tool', 'resources/read': 'resource', 'prompts/get': 'prompt' } as const;
 const BODY_LIMIT = 1024 * 1024;
-const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const CORS_ALLOW_HEADERS = 'Authorization, Content-Type, Accept, MCP-Protocol-Version, Mcp-Session-Id, Last-Event-ID, X-API-Key';
 const CORS_EXPOSE_HEADERS = 'WWW-Authenticate, Mcp-Session-Id, MCP-Protocol-Version, X-Request-Id';
 
@@ -59,8 +58,7 @@ export class McpHttpHandler {
   }
 
   handle(req: IncomingMessage, res: ServerResponse): void {
-    const incoming = req.headers['x-request-id'];
-    const requestId = typeof incoming === 'string' && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    const requestId = requestIdFor(req.headers);
     const started = performance.now();
     this.context.run(requestId, () => {
       const headers: Headers = { ...this.baseHeaders, 'x-request-id': requestId };

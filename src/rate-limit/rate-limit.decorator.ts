@@ -2,12 +2,12 @@ import { applyDecorators, SetMetadata, UseGuards } from '@nestjs/common';
 import { MetadataKey } from '../common/metadata-keys.js';
 import { RateLimitGuard } from './rate-limit.guard.js';
 
-/** `mcp`: per user × client on /mcp. `auth`: per client IP on sign-in and OAuth endpoints. */
-export type RateLimitBucket = 'mcp' | 'auth';
+/** `auth`: per client IP on sign-in and OAuth endpoints. (/mcp uses the `mcp` bucket through RateLimiter.) */
+export type RateLimitBucket = 'auth';
 
 /**
- * Puts a controller or handler under one of the rate limits (RATE_LIMIT_*_PER_MINUTE). The guard is
- * attached here rather than globally so that it runs after authentication and can count per caller.
+ * Puts a controller or handler under a rate limit (RATE_LIMIT_AUTH_PER_MINUTE); routes without it
+ * are not throttled by the guard.
  */
 export const RateLimit = (bucket: RateLimitBucket): MethodDecorator & ClassDecorator =>
   applyDecorators(SetMetadata(MetadataKey.RateLimit, bucket), UseGuards(RateLimitGuard));

@@ -5,22 +5,10 @@ import { DomainError } from '../../common/errors/domain-error.js';
 import type { AdminUsersRepository } from '../users/admin-users.repository.js';
 import type { AdminApiKeysRepository } from './admin-api-keys.repository.js';
 import { AdminApiKeysService } from './admin-api-keys.service.js';
+import { strictFake } from '../../../test/factories/strict-fake.factory.js';
 
 const ADMIN = { userId: '11111111-1111-4111-8111-111111111111', login: 'root-admin' };
 const OTHER = '22222222-2222-4222-8222-222222222222';
-
-function strict<T>(name: string, log: string[], answers: Record<string, (...args: any[]) => unknown>): T {
-  return new Proxy({} as Record<string, unknown>, {
-    get: (_t, method: string) => {
-      const answer = answers[method];
-      if (!answer) throw new Error(`unexpected ${name}.${method}`);
-      return (...args: unknown[]) => {
-        log.push(`${name}.${method}`);
-        return answer(...args);
-      };
-    },
-  }) as T;
-}
 
 describe('AdminApiKeysService.create', () => {
   let log: string[];
@@ -31,16 +19,16 @@ describe('AdminApiKeysService.create', () => {
     const scopes = new ScopeRegistry();
     scopes.register('notes:read', 'notes:write', 'admin');
     return new AdminApiKeysService(
-      strict<ApiKeysService>('apiKeys', log, {
+      strictFake<ApiKeysService>('apiKeys', log, {
         create: async (input: Record<string, unknown>) => {
           created.push(input);
           return { key: 'smcp_secret', view: { id: 'k1' } };
         },
       }),
-      strict<AdminApiKeysRepository>('keys', log, {}),
-      strict<AdminUsersRepository>('users', log, { find: async (id: string) => users[id] }),
+      strictFake<AdminApiKeysRepository>('keys', log, {}),
+      strictFake<AdminUsersRepository>('users', log, { find: async (id: string) => users[id] }),
       scopes,
-      strict<RequestContextService>('context', log, { principal: () => ADMIN }),
+      strictFake<RequestContextService>('context', log, { principal: () => ADMIN }),
     );
   }
 

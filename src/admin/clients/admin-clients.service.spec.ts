@@ -3,29 +3,16 @@ import { DomainError } from '../../common/errors/domain-error.js';
 import type { AdminGrantsRepository } from '../grants/admin-grants.repository.js';
 import type { AdminClientsRepository } from './admin-clients.repository.js';
 import { AdminClientsService } from './admin-clients.service.js';
-
-/** A fake that records every call in order and fails on any method the test did not script. */
-function strict<T>(name: string, log: string[], answers: Record<string, (...args: any[]) => unknown>): T {
-  return new Proxy({} as Record<string, unknown>, {
-    get: (_t, method: string) => {
-      const answer = answers[method];
-      if (!answer) throw new Error(`unexpected ${name}.${method}`);
-      return (...args: unknown[]) => {
-        log.push(`${name}.${method}(${args.map((a) => JSON.stringify(a)).join(', ')})`);
-        return Promise.resolve(answer(...args));
-      };
-    },
-  }) as T;
-}
+import { strictFake } from '../../../test/factories/strict-fake.factory.js';
 
 describe('AdminClientsService.revoke', () => {
   const revokedAt = new Date('2025-11-22T10:00:00Z');
 
   function service(log: string[], revoked: { revokedAt: Date; grantsRevoked: number } | undefined) {
     return new AdminClientsService(
-      strict<AdminClientsRepository>('clients', log, { revoke: () => revoked }),
-      strict<AdminGrantsRepository>('grants', log, {}),
-      strict<TokenRevocationService>('revocations', log, { revoke: () => undefined }),
+      strictFake<AdminClientsRepository>('clients', log, { revoke: () => revoked }),
+      strictFake<AdminGrantsRepository>('grants', log, {}),
+      strictFake<TokenRevocationService>('revocations', log, { revoke: () => undefined }),
     );
   }
 

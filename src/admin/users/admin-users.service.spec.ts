@@ -5,34 +5,22 @@ import type { AdminGrantsRepository } from '../grants/admin-grants.repository.js
 import type { AdminUser } from './admin-user.js';
 import type { AdminUsersRepository } from './admin-users.repository.js';
 import { AdminUsersService } from './admin-users.service.js';
+import { strictFake } from '../../../test/factories/strict-fake.factory.js';
 
 const CALLER = '11111111-1111-4111-8111-111111111111';
 const TARGET = '22222222-2222-4222-8222-222222222222';
-
-function strict<T>(name: string, log: string[], answers: Record<string, (...args: any[]) => unknown>): T {
-  return new Proxy({} as Record<string, unknown>, {
-    get: (_t, method: string) => {
-      const answer = answers[method];
-      if (!answer) throw new Error(`unexpected ${name}.${method}`);
-      return (...args: unknown[]) => {
-        log.push(`${name}.${method}(${args.map((a) => JSON.stringify(a)).join(', ')})`);
-        return Promise.resolve(answer(...args));
-      };
-    },
-  }) as T;
-}
 
 describe('AdminUsersService.disable', () => {
   const user = { id: TARGET, login: 'bob', disabledAt: new Date('2025-11-22T10:00:00Z') } as AdminUser;
 
   function service(log: string[], exists: boolean): AdminUsersService {
     return new AdminUsersService(
-      strict<AdminUsersRepository>('users', log, {
+      strictFake<AdminUsersRepository>('users', log, {
         disable: () => (exists ? { disabledAt: user.disabledAt, grantsRevoked: 3 } : undefined),
         find: () => user,
       }),
-      strict<AdminGrantsRepository>('grants', log, {}),
-      strict<TokenRevocationService>('revocations', log, { revoke: () => undefined }),
+      strictFake<AdminGrantsRepository>('grants', log, {}),
+      strictFake<TokenRevocationService>('revocations', log, { revoke: () => undefined }),
       { current: () => ({ requestId: 'r1', scopes: new Set(['admin']), principal: { userId: CALLER, login: 'root' } }) } as unknown as RequestContextService,
     );
   }
