@@ -22,6 +22,7 @@ import { UsersModule } from './users/users.module.js';
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig, logStream?: DestinationStream): DynamicModule {
+    const oauth = OAuthModule.forRoot(config);
     return {
       module: AppModule,
       imports: [
@@ -34,12 +35,12 @@ export class AppModule {
         ScheduleModule.forRoot(),
         RateLimitModule,
         AuthModule,
-        OAuthModule.forRoot(config),
+        oauth,
         McpModule,
         NotesModule,
         HealthModule,
         MetricsModule,
-        AdminModule,
+        AdminModule.forRoot(oauth),
       ],
       providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }],
     };

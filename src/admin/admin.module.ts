@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { APP_PIPE } from '@nestjs/core';
 import { AuthModule } from '../auth/auth.module.js';
 import { AdminAuditInterceptor } from './admin-audit.interceptor.js';
@@ -29,8 +29,15 @@ import { AdminUsersService } from './users/admin-users.service.js';
  * the `admin` scope. Every request is audited (kind `admin`). Also registers the application's
  * ValidationPipe (DTO classes only; the other modules' handlers take no DTOs).
  */
-@Module({
-  imports: [AuthModule],
+@Module({})
+export class AdminModule {
+  /** `oauth` is the app's OAuthModule.forRoot(...) (admins revoke grants through its TokenService). */
+  static forRoot(oauth: DynamicModule): DynamicModule {
+    return { module: AdminModule, imports: [AuthModule, oauth], ...ADMIN };
+  }
+}
+
+const ADMIN = {
   controllers: [AdminClientsController, AdminUsersController, AdminGrantsController, AdminSigningKeysController, AdminApiKeysController, AdminAuditController],
   providers: [
     { provide: APP_PIPE, useFactory: createValidationPipe },
@@ -50,5 +57,4 @@ import { AdminUsersService } from './users/admin-users.service.js';
     AdminAuditRepository,
     AdminAuditQueryService,
   ],
-})
-export class AdminModule {}
+};

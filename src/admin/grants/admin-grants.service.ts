@@ -1,5 +1,4 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
+import { Injectable } from '@nestjs/common';
 import { DomainError } from '../../common/errors/domain-error.js';
 import { TokenService } from '../../oauth/tokens/token.service.js';
 import { decodeCursor, DEFAULT_PAGE_SIZE, toPage, UUID_ID, type Page } from '../cursor.js';
@@ -8,18 +7,11 @@ import { AdminGrantsRepository } from './admin-grants.repository.js';
 
 
 @Injectable()
-export class AdminGrantsService implements OnModuleInit {
-  private tokens!: TokenService;
-
+export class AdminGrantsService {
   constructor(
     private readonly grants: AdminGrantsRepository,
-    private readonly moduleRef: ModuleRef,
+    private readonly tokens: TokenService,
   ) {}
-
-  onModuleInit(): void {
-    // TokenService belongs to OAuthModule.forRoot(config), a dynamic module that cannot be imported a second time here.
-    this.tokens = this.moduleRef.get(TokenService, { strict: false });
-  }
 
   async list(filter: GrantFilter, page: { limit?: number; cursor?: string }): Promise<Page<AdminGrant>> {
     const limit = page.limit ?? DEFAULT_PAGE_SIZE;
