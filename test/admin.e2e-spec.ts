@@ -10,6 +10,7 @@ import { openConsent, refreshWith, signInForTokens } from './helpers/oauth-flow.
 import { RoundRobinProxy } from './helpers/round-robin-proxy.js';
 import { ALL_NOTES_SCOPES, startTestApp, uniqueLogin, type TestApp } from './helpers/test-app.js';
 import { parseBearerChallenge } from './helpers/www-authenticate.js';
+import { jsonOrUndefined } from './helpers/http.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const API_KEY = /^smcp_[0-9a-f]{32}_[A-Za-z0-9_-]{43}$/;
@@ -59,13 +60,7 @@ async function send(t: TestApp, method: string, path: string, auth: Auth, body?:
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await res.text();
-  let json: unknown;
-  try {
-    json = text ? JSON.parse(text) : undefined;
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, headers: res.headers, text, json };
+  return { status: res.status, headers: res.headers, text, json: jsonOrUndefined(text) };
 }
 
 function mcp(t: TestApp, auth: Auth, message: unknown): Promise<Res> {

@@ -1,5 +1,14 @@
 import { request, type IncomingHttpHeaders } from 'node:http';
 
+/** The body as JSON, or undefined when it is empty or not JSON. */
+export function jsonOrUndefined(text: string): any {
+  try {
+    return text ? JSON.parse(text) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export interface RawResponse {
   status: number;
   headers: IncomingHttpHeaders;
@@ -34,13 +43,7 @@ export function rawRequest(url: string, opts: { method?: string; headers?: Recor
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
-          let json: unknown;
-          try {
-            json = text ? JSON.parse(text) : undefined;
-          } catch {
-            json = undefined;
-          }
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json: jsonOrUndefined(text) });
         });
         res.on('error', reject);
       },

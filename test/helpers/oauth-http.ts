@@ -1,3 +1,5 @@
+import { jsonOrUndefined } from './http.js';
+
 /**
  * Requests to the authorization server's JSON/form endpoints and the shared assertions on their
  * answers: every OAuth error is JSON with an `error` code, the exact status, never a 500, and
@@ -27,12 +29,7 @@ export function basicHeader(c: BasicCredentials): string {
 
 async function toResult(res: Response, url: string): Promise<HttpResult> {
   const text = await res.text();
-  let json: unknown;
-  try {
-    json = text ? JSON.parse(text) : undefined;
-  } catch {
-    json = undefined;
-  }
+  const json: unknown = jsonOrUndefined(text);
   const location = res.headers.get('location');
   return { status: res.status, headers: res.headers, text, json, location: location ? new URL(location, url).toString() : undefined };
 }

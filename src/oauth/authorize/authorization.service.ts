@@ -29,15 +29,10 @@ export interface AuthorizeQuery {
   resource?: unknown;
 }
 
-export interface ValidatedRequest {
-  client: OAuthClient;
-  redirectUri: string;
-  redirectUriGiven: boolean;
-  state: string | null;
-  codeChallenge: string;
-  scopes: string[];
-  resource: string;
-}
+export type ValidatedRequest = { client: OAuthClient } & Pick<
+  AuthorizationRequest,
+  'redirectUri' | 'redirectUriGiven' | 'state' | 'codeChallenge' | 'scopes' | 'resource'
+>;
 
 export interface SignedInUser {
   userId: string;
