@@ -3,20 +3,47 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser } from 'playwright-core';
 
-/** The system Chromium (Debian/Ubuntu: `apt-get install -y chromium`); never a Playwright download. */
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
+const SYSTEM_BROWSERS = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable', '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome'];
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'];
 
-/** Launches headless Chromium; a missing binary is a failure with instructions, never a skip. */
+interface Found {
+  executablePath: string;
+  args: string[];
+  source: string;
+}
+
+/**
+ * Finds a browser in this order: CHROMIUM_PATH, a system Chromium or Chrome, then the Chromium shipped
+ * inside the `@sparticuz/chromium` devDependency (Linux x64; unpacked into /tmp on first use). Never a
+ * Playwright download: its host is not reachable from every machine.
+ */
+export async function findChromium(): Promise<Found | undefined> {
+  const configured = process.env.CHROMIUM_PATH;
+  if (configured) {
+    if (!existsSync(configured)) throw new Error(`CHROMIUM_PATH is set to ${configured}, which does not exist. Unset it to use a system or bundled Chromium.`);
+    return { executablePath: configured, args: ARGS, source: 'CHROMIUM_PATH' };
+  }
+  const system = SYSTEM_BROWSERS.find((p) => existsSync(p));
+  if (system) return { executablePath: system, args: ARGS, source: 'system' };
+  if (process.platform === 'linux' && process.arch === 'x64') {
+    const { default: bundled } = await import('@sparticuz/chromium');
+    const executablePath = await bundled.executablePath();
+    return { executablePath, args: [...bundled.args, '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'], source: '@sparticuz/chromium' };
+  }
+  return undefined;
+}
+
+/** Launches headless Chromium; no browser at all is a failure with instructions, never a skip. */
 export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM_PATH)) {
+  const found = await findChromium();
+  if (!found) {
     throw new Error(
-      `Chromium not found at ${CHROMIUM_PATH}. The browser sign-in e2e test needs a system Chromium: ` +
-        `run "apt-get update && apt-get install -y chromium" (or set CHROMIUM_PATH). Do not use "npx playwright install".`,
+      'No Chromium found for the browser e2e tests. Set CHROMIUM_PATH to a Chromium or Chrome binary, or install one ' +
+        '(Debian/Ubuntu: "apt-get install -y chromium"; macOS: Google Chrome). On Linux x64 the @sparticuz/chromium devDependency ' +
+        'is used automatically. Do not use "npx playwright install".',
     );
   }
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: ARGS });
+  return chromium.launch({ executablePath: found.executablePath, args: found.args, headless: true });
 }
 
 /**
