@@ -29,6 +29,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
-  console.error(`embedded-db failed: ${(e as Error).stack ?? e}`);
+  console.error(`embedded-db failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
   process.exit(1);
 });

@@ -91,6 +91,6 @@ function required(name: string): string {
 }
 
 main().catch((e: unknown) => {
-  console.error(`floor failed: ${(e as Error).stack ?? e}`);
+  console.error(`floor failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
   process.exit(1);
 });

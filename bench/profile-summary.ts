@@ -88,7 +88,9 @@ export function summarizeProfile(file: string, top = 25, window?: ProfileWindow)
     areas.set(area, (areas.get(area) ?? 0) + us);
   }
   const pct = (us: number) => `${((100 * us) / busy).toFixed(1).padStart(5)}%`;
-  const per = window?.requests ? (us: number) => `${(us / window.requests).toFixed(1).padStart(7)} µs/req` : (us: number) => `${(us / 1000).toFixed(0).padStart(7)} ms`;
+  const per = window?.requests
+    ? (us: number) => `${(us / window.requests).toFixed(1).padStart(7)} µs/req`
+    : (us: number) => `${(us / 1000).toFixed(0).padStart(7)} ms`;
   const seconds = window ? window.windowsUs.reduce((sum, [a, b]) => sum + (b - a), 0) / 1e6 : 0;
   const scope = window ? `measured windows (${seconds.toFixed(1)} s, ${window.requests} correct responses)` : 'whole run';
   const lines = [

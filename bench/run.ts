@@ -379,11 +379,14 @@ async function seed(pool: pg.Pool): Promise<{ users: BenchUser[]; noteOwner: Map
     [logins],
   );
   const users = rows.map((r) => ({ login: r.login, id: r.id, expected: r.expected }));
-  if (users.length !== TOKEN_USERS || users.some((u) => u.expected.length !== Math.min(PAGE, NOTES_PER_USER))) throw new Error('seeding did not produce the expected users and notes');
+  if (users.length !== TOKEN_USERS || users.some((u) => u.expected.length !== Math.min(PAGE, NOTES_PER_USER)))
+    throw new Error('seeding did not produce the expected users and notes');
   const noteOwner = new Map<string, number>();
   users.forEach((u, i) => u.expected.forEach((id) => noteOwner.set(id, i)));
   const counts = await pool.query<{ users: string; notes: string }>(`SELECT (SELECT count(*) FROM users) AS users, (SELECT count(*) FROM notes) AS notes`);
-  step(`seeded ${counts.rows[0].users} users and ${counts.rows[0].notes} notes in ${(performance.now() - started).toFixed(0)} ms; load spread over ${users.length} users`);
+  step(
+    `seeded ${counts.rows[0].users} users and ${counts.rows[0].notes} notes in ${(performance.now() - started).toFixed(0)} ms; load spread over ${users.length} users`,
+  );
   return { users, noteOwner };
 }
 
@@ -636,7 +639,8 @@ async function selfCheck(s: ServerUnderTest, x: Expectation): Promise<string[]> 
   const verdict = incorrectness(good.status, good.body, 424242, 1, s.shape, x);
   if (verdict) problems.push(`a real call was judged incorrect (${verdict}): ${good.body.slice(0, 300)}`);
   const crossUser = incorrectness(good.status, good.body, 424242, 0, s.shape, x);
-  if (!crossUser?.startsWith("another user's note")) problems.push(`user 1's answer was not rejected as another user's notes when checked for user 0 (${crossUser ?? 'accepted'})`);
+  if (!crossUser?.startsWith("another user's note"))
+    problems.push(`user 1's answer was not rejected as another user's notes when checked for user 0 (${crossUser ?? 'accepted'})`);
   if (!incorrectness(good.status, good.body, 424243, 1, s.shape, x)) problems.push('an answer carrying the wrong JSON-RPC id was accepted');
   if (!incorrectness(good.status, damaged(good.body, s.shape), 424242, 1, s.shape, x)) problems.push('an answer with a damaged note was accepted');
   const foreign = await call(s.foreignToken, 7);
@@ -771,7 +775,15 @@ async function drive(s: ServerUnderTest, x: Expectation, durationS: number, db: 
     hostBusyPct: host0 && host1 ? (100 * (host1.busy - host0.busy)) / Math.max(1, host1.total - host0.total) : undefined,
     otherPct:
       host0 && host1 && cpu0 !== undefined && cpu1 !== undefined
-        ? Math.max(0, (100 * (((host1.processes - host0.processes) * 1000) / CLK_TCK - (cpu1 - cpu0) - (engineCpuDelta(engine0, engine1) ?? 0) - (self.user + self.system) / 1000)) / (wallS * 1000))
+        ? Math.max(
+            0,
+            (100 *
+              (((host1.processes - host0.processes) * 1000) / CLK_TCK -
+                (cpu1 - cpu0) -
+                (engineCpuDelta(engine0, engine1) ?? 0) -
+                (self.user + self.system) / 1000)) /
+              (wallS * 1000),
+          )
         : undefined,
     windowsUs: [[w0, w1]],
   };
@@ -823,7 +835,9 @@ interface Row {
 /** Self-check, idle RSS and warm-up of one server, before any measured window. */
 async function prepare(s: ServerUnderTest, x: Expectation): Promise<{ selfCheck: string[]; warmAnswered: number }> {
   const problems = await selfCheck(s, x);
-  step(`${TITLES[s.name]}: self-check ${problems.length ? `FAILED:\n  - ${problems.join('\n  - ')}` : "ok (correct answer accepted; other user's answer, wrong id, damaged note, 401 rejected; foreign-key token refused)"}`);
+  step(
+    `${TITLES[s.name]}: self-check ${problems.length ? `FAILED:\n  - ${problems.join('\n  - ')}` : "ok (correct answer accepted; other user's answer, wrong id, damaged note, 401 rejected; foreign-key token refused)"}`,
+  );
   // Idle RSS: after start-up (and token minting), before any load (the self-check's two calls aside).
   await new Promise((r) => setTimeout(r, 500));
   s.idleRssMb = processMemMb(s.child.pid, 'VmRSS');
@@ -878,12 +892,30 @@ function report(rows: Row[], db: Database, totalMs: number): void {
   const by = (name: ServerName) => rows.find((r) => r.server.name === name);
   out();
   out('='.repeat(100));
-  out(`secure-mcp-server benchmark: tools/call notes.list {limit: ${PAGE}}, ${CONNECTIONS} connections, ${WARMUP_S} s warm-up + ${DURATION_S} s measured per server (${ROUNDS} interleaved rounds)`);
+  out(
+    `secure-mcp-server benchmark: tools/call notes.list {limit: ${PAGE}}, ${CONNECTIONS} connections, ${WARMUP_S} s warm-up + ${DURATION_S} s measured per server (${ROUNDS} interleaved rounds)`,
+  );
   const cpuModel = cpus()[0]?.model?.trim() ?? 'unknown CPU';
-  out(`host: ${cpus().length} × ${cpuModel}, node ${process.version}, database: ${db.engine === 'postgres' ? 'real Postgres (DATABASE_URL)' : 'embedded PGlite (single-threaded engine, own process)'}`);
+  out(
+    `host: ${cpus().length} × ${cpuModel}, node ${process.version}, database: ${db.engine === 'postgres' ? 'real Postgres (DATABASE_URL)' : 'embedded PGlite (single-threaded engine, own process)'}`,
+  );
   out(`data: ${SEED_USERS} users × ${NOTES_PER_USER} notes; load spread over ${TOKEN_USERS} users' tokens; audit on in secure-mcp-server`);
   out('='.repeat(100));
-  const headers = ['server', 'correct req/s', 'p50 ms', 'p99 ms', 'CPU ms/req', 'incorrect', 'non-2xx', 'errors', 'timeouts', 'idle RSS MB', 'loadgen CPU%', 'other CPU%', 'host busy%'];
+  const headers = [
+    'server',
+    'correct req/s',
+    'p50 ms',
+    'p99 ms',
+    'CPU ms/req',
+    'incorrect',
+    'non-2xx',
+    'errors',
+    'timeouts',
+    'idle RSS MB',
+    'loadgen CPU%',
+    'other CPU%',
+    'host busy%',
+  ];
   headers.push('DB CPU ms/req');
   const cells = rows.map((r) => {
     const c = [
@@ -906,9 +938,13 @@ function report(rows: Row[], db: Database, totalMs: number): void {
   });
   out(table(headers, cells));
   out('CPU ms/req = CPU time (user+sys, all threads) of the server process over its measured windows ÷ correct responses.');
-  out(`DB CPU ms/req = the same for ${db.engine === 'postgres' ? 'the Postgres backends serving the bench database' : 'the embedded engine process'} (secure-mcp-server's includes its audit writes).`);
+  out(
+    `DB CPU ms/req = the same for ${db.engine === 'postgres' ? 'the Postgres backends serving the bench database' : 'the embedded engine process'} (secure-mcp-server's includes its audit writes).`,
+  );
   out('loadgen CPU% = the benchmark process itself (autocannon + response checks), % of one core.');
-  out(`other CPU% = user+system time of every other process on the host, % of one core${db.engine === 'postgres' ? " (Postgres's background processes included)" : ''};`);
+  out(
+    `other CPU% = user+system time of every other process on the host, % of one core${db.engine === 'postgres' ? " (Postgres's background processes included)" : ''};`,
+  );
   out(`  more than ~10% means someone else was using the machine and the figures are disturbed. host busy% = all ${cpus().length} cores.`);
   out('p50/p99 over every response of the measured windows (all of them correct unless a count above says otherwise).');
   for (const r of rows) {
@@ -926,31 +962,60 @@ function report(rows: Row[], db: Database, totalMs: number): void {
     out(`  ${verdict(ok)}  ${label.padEnd(44)} ${value.padStart(10)}   target ${target}${note ? `   ${note}` : ''}`);
   const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined && b !== undefined && b > 0 ? a / b : undefined);
   const cpuRatio = ratio(secure?.cpuPerReq, floor?.cpuPerReq);
-  line('server CPU/request ÷ floor', cpuRatio === undefined ? 'n/a' : `${cpuRatio.toFixed(2)}×`, `≤ ${TARGETS.cpuVsFloor}×`, cpuRatio === undefined ? undefined : cpuRatio <= TARGETS.cpuVsFloor,
-    secure?.cpuPerReq !== undefined && floor?.cpuPerReq !== undefined ? `(${secure.cpuPerReq.toFixed(3)} vs ${floor.cpuPerReq.toFixed(3)} ms)` : '');
+  line(
+    'server CPU/request ÷ floor',
+    cpuRatio === undefined ? 'n/a' : `${cpuRatio.toFixed(2)}×`,
+    `≤ ${TARGETS.cpuVsFloor}×`,
+    cpuRatio === undefined ? undefined : cpuRatio <= TARGETS.cpuVsFloor,
+    secure?.cpuPerReq !== undefined && floor?.cpuPerReq !== undefined ? `(${secure.cpuPerReq.toFixed(3)} vs ${floor.cpuPerReq.toFixed(3)} ms)` : '',
+  );
   const rpsRatio = ratio(secure?.rps, tutorial?.rps);
-  line('correct req/s ÷ tutorial baseline', rpsRatio === undefined ? 'n/a' : `${rpsRatio.toFixed(2)}×`, `≥ ${TARGETS.rpsVsTutorial}×`, rpsRatio === undefined ? undefined : rpsRatio >= TARGETS.rpsVsTutorial,
-    secure && tutorial ? `(${secure.rps.toFixed(0)} vs ${tutorial.rps.toFixed(0)} req/s)` : '');
+  line(
+    'correct req/s ÷ tutorial baseline',
+    rpsRatio === undefined ? 'n/a' : `${rpsRatio.toFixed(2)}×`,
+    `≥ ${TARGETS.rpsVsTutorial}×`,
+    rpsRatio === undefined ? undefined : rpsRatio >= TARGETS.rpsVsTutorial,
+    secure && tutorial ? `(${secure.rps.toFixed(0)} vs ${tutorial.rps.toFixed(0)} req/s)` : '',
+  );
   const p99Ratio = ratio(secure?.p99, floor?.p99);
-  line('p99 latency ÷ floor', p99Ratio === undefined ? 'n/a' : `${p99Ratio.toFixed(2)}×`, `≤ ${TARGETS.p99VsFloor}×`, p99Ratio === undefined ? undefined : p99Ratio <= TARGETS.p99VsFloor,
-    secure && floor ? `(${secure.p99.toFixed(2)} vs ${floor.p99.toFixed(2)} ms)` : '');
+  line(
+    'p99 latency ÷ floor',
+    p99Ratio === undefined ? 'n/a' : `${p99Ratio.toFixed(2)}×`,
+    `≤ ${TARGETS.p99VsFloor}×`,
+    p99Ratio === undefined ? undefined : p99Ratio <= TARGETS.p99VsFloor,
+    secure && floor ? `(${secure.p99.toFixed(2)} vs ${floor.p99.toFixed(2)} ms)` : '',
+  );
   const rss = secure?.server.idleRssMb;
-  line('idle RSS', rss === undefined ? 'n/a' : `${rss.toFixed(1)} MB`, `≤ ${TARGETS.idleRssMb} MB`, rss === undefined ? undefined : rss <= TARGETS.idleRssMb,
+  line(
+    'idle RSS',
+    rss === undefined ? 'n/a' : `${rss.toFixed(1)} MB`,
+    `≤ ${TARGETS.idleRssMb} MB`,
+    rss === undefined ? undefined : rss <= TARGETS.idleRssMb,
     secure?.server.peakRssMb !== undefined
       ? `(${fmt(secure.server.idleRssSplit?.anon, 1)} MB anonymous + ${fmt(secure.server.idleRssSplit?.file, 1)} MB file-backed; peak under load ${secure.server.peakRssMb.toFixed(1)} MB)`
-      : '');
+      : '',
+  );
   const ready = secure?.server.readyMs;
-  line('time to ready (spawn → 200 on /readyz)', ready === undefined ? 'n/a' : `${ready.toFixed(0)} ms`, `≤ ${TARGETS.readyMs} ms`, ready === undefined ? undefined : ready <= TARGETS.readyMs,
-    db.engine === 'embedded' ? '(target is for real Postgres; this run used the embedded engine)' : '');
-  const correctness = rows.every((r) => r.stats.incorrect === 0 && r.stats.non2xx === 0 && r.stats.errors === 0 && r.stats.timeouts === 0 && r.selfCheck.length === 0);
+  line(
+    'time to ready (spawn → 200 on /readyz)',
+    ready === undefined ? 'n/a' : `${ready.toFixed(0)} ms`,
+    `≤ ${TARGETS.readyMs} ms`,
+    ready === undefined ? undefined : ready <= TARGETS.readyMs,
+    db.engine === 'embedded' ? '(target is for real Postgres; this run used the embedded engine)' : '',
+  );
+  const correctness = rows.every(
+    (r) => r.stats.incorrect === 0 && r.stats.non2xx === 0 && r.stats.errors === 0 && r.stats.timeouts === 0 && r.selfCheck.length === 0,
+  );
   out(`  ${verdict(correctness)}  ${'every response correct, every self-check passed'.padEnd(44)}`);
   if (secure?.audit) {
-    out(`  ${verdict(secure.audit.events >= secure.audit.answered)}  ${'audit: one event per answered call'.padEnd(44)} ${String(secure.audit.events).padStart(10)}   events for ${secure.audit.answered} calls answered with HTTP 200 (≥: calls in flight when a run stops are answered but not counted)`);
+    out(
+      `  ${verdict(secure.audit.events >= secure.audit.answered)}  ${'audit: one event per answered call'.padEnd(44)} ${String(secure.audit.events).padStart(10)}   events for ${secure.audit.answered} calls answered with HTTP 200 (≥: calls in flight when a run stops are answered but not counted)`,
+    );
   }
   if (db.engine === 'embedded') {
     out();
     out('Note: the embedded engine runs every query on one thread; when it is saturated it caps all three servers alike,');
-    out('so req/s and latency ratios compress towards 1. CPU per request is still the server process\'s own cost.');
+    out("so req/s and latency ratios compress towards 1. CPU per request is still the server process's own cost.");
   }
   out(`Total benchmark time: ${(totalMs / 1000).toFixed(1)} s`);
 }
@@ -1037,7 +1102,7 @@ async function main(): Promise<void> {
 main().then(
   () => process.exit(0),
   (e: unknown) => {
-    console.error(`[bench] failed: ${(e as Error)?.stack ?? e}`);
+    console.error(`[bench] failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     process.exit(1);
   },
 );

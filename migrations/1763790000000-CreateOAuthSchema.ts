@@ -123,7 +123,17 @@ export class CreateOAuthSchema1763790000000 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
-    for (const table of ['token_revocations', 'upstream_tokens', 'browser_sessions', 'consents', 'refresh_tokens', 'authorization_codes', 'grants', 'authorization_requests', 'oauth_clients']) {
+    for (const table of [
+      'token_revocations',
+      'upstream_tokens',
+      'browser_sessions',
+      'consents',
+      'refresh_tokens',
+      'authorization_codes',
+      'grants',
+      'authorization_requests',
+      'oauth_clients',
+    ]) {
       await q.query(`DROP TABLE ${table}`);
     }
   }

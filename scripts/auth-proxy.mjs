@@ -27,8 +27,7 @@ import { readFileSync } from 'node:fs';
 import process from 'node:process';
 
 const USAGE =
-  'usage: node scripts/auth-proxy.mjs --listen HOST:PORT --target http://HOST:PORT ' +
-  '[--token-file FILE]   (token may also come from env AUTH_PROXY_TOKEN)';
+  'usage: node scripts/auth-proxy.mjs --listen HOST:PORT --target http://HOST:PORT ' + '[--token-file FILE]   (token may also come from env AUTH_PROXY_TOKEN)';
 
 function fail(msg) {
   process.stderr.write(`auth-proxy: ${msg}\n`);

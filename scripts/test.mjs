@@ -41,7 +41,8 @@ if (files.some((f) => f.endsWith('.e2e-spec.js'))) {
 const child = spawn(
   process.execPath,
   [
-    '--import', './dist/test/setup/globals.js',
+    '--import',
+    './dist/test/setup/globals.js',
     '--test',
     '--test-reporter=spec',
     `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`,

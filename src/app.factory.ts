@@ -1,4 +1,4 @@
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Logger as PinoLogger } from 'nestjs-pino';
@@ -10,7 +10,7 @@ import { json, urlencoded, type NextFunction, type Request, type Response } from
 import { setupOpenApi } from './admin/openapi.js';
 import { AppModule } from './app.module.js';
 import { McpHttpHandler } from './mcp/mcp-http.handler.js';
-import { AppConfig } from './config/app-config.js';
+import { type AppConfig } from './config/app-config.js';
 import { HELMET_OPTIONS } from './common/security-headers.js';
 import { assignRequestId } from './common/context/request-context.middleware.js';
 
@@ -18,7 +18,11 @@ const BODY_LIMIT = '1mb';
 
 /** Builds the application exactly as production runs it; tests use the same function (and may capture the logs). */
 export async function createApp(config: AppConfig, opts: { logStream?: DestinationStream } = {}): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, opts.logStream), { bodyParser: false, bufferLogs: true, abortOnError: false });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, opts.logStream), {
+    bodyParser: false,
+    bufferLogs: true,
+    abortOnError: false,
+  });
   app.useLogger(app.get(PinoLogger));
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
@@ -38,7 +42,7 @@ export async function createApp(config: AppConfig, opts: { logStream?: Destinati
 /** Routes /mcp to McpHttpHandler ahead of Express; every other request goes to Nest as usual. */
 function installMcpHandler(app: NestExpressApplication): void {
   const handler = app.get(McpHttpHandler);
-  const server = app.getHttpServer() as Server;
+  const server = app.getHttpServer();
   const express = server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
   server.removeAllListeners('request');
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
@@ -51,7 +55,8 @@ function installMcpHandler(app: NestExpressApplication): void {
 function bodyErrorHandler(err: { type?: string; status?: number }, _req: Request, res: Response, next: NextFunction): void {
   if (!err?.type?.startsWith('entity.') && err?.type !== 'encoding.unsupported') return next(err);
   const status = err.type === 'entity.too.large' ? 413 : (err.status ?? 400);
-  const message = err.type === 'entity.parse.failed' ? 'Malformed JSON body' : err.type === 'entity.too.large' ? 'Request body too large' : 'Unreadable request body';
+  const message =
+    err.type === 'entity.parse.failed' ? 'Malformed JSON body' : err.type === 'entity.too.large' ? 'Request body too large' : 'Unreadable request body';
   res.status(status).json({ error: 'invalid_request', error_description: message });
 }
 
@@ -60,7 +65,7 @@ function bodyErrorHandler(err: { type?: string; status?: number }, _req: Request
  * the shutdown hooks (audit flush, then the database pool and the embedded engine).
  */
 export async function shutdown(app: NestExpressApplication, timeoutMs: number): Promise<void> {
-  const server = app.getHttpServer() as Server;
+  const server = app.getHttpServer();
   if (server.listening) {
     await new Promise<void>((resolve) => {
       const force = setTimeout(() => server.closeAllConnections(), timeoutMs);

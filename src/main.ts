@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { createApp, shutdown, startupBanner, appLogger } from './app.factory.js';
 import { AppConfig } from './config/app-config.js';
 import { EnvironmentError } from './config/environment.js';
+import { describeError } from './common/errors/describe-error.js';
 
 async function main(): Promise<void> {
   const started = Date.now();
@@ -19,7 +20,7 @@ async function main(): Promise<void> {
       shutdown(app, config.shutdownTimeoutMs)
         .then(() => process.exit(0))
         .catch((e: unknown) => {
-          appLogger.error(`Shutdown failed: ${(e as Error).stack ?? e}`);
+          appLogger.error(`Shutdown failed: ${describeError(e)}`);
           process.exit(1);
         });
     });
@@ -30,7 +31,7 @@ main().catch((e: unknown) => {
   if (e instanceof EnvironmentError) {
     console.error(e.message);
   } else {
-    console.error(`Start-up failed: ${(e as Error)?.stack ?? e}`);
+    console.error(`Start-up failed: ${describeError(e)}`);
   }
   process.exit(1);
 });

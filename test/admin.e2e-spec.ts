@@ -256,7 +256,9 @@ describe('admin REST API (two instances on one database)', () => {
       const shown = await admin(a, 'GET', `/admin/clients/${encodeURIComponent(clientId)}`);
       expect(shown.status).toBe(200);
       expect(shown.json).toMatchObject({ clientId, kind: 'cimd', clientName: 'A CIMD client' });
-      expect((await admin(a, 'GET', `/admin/clients?kind=cimd&q=${encodeURIComponent(clientId)}`)).json.clients.map((c: { clientId: string }) => c.clientId)).toEqual([clientId]);
+      expect(
+        (await admin(a, 'GET', `/admin/clients?kind=cimd&q=${encodeURIComponent(clientId)}`)).json.clients.map((c: { clientId: string }) => c.clientId),
+      ).toEqual([clientId]);
       const revoked = await admin(a, 'POST', `/admin/clients/${encodeURIComponent(clientId)}/revoke`);
       expect(revoked.status).toBe(200);
       expect(revoked.json.clientId).toBe(clientId);
@@ -418,7 +420,14 @@ describe('admin REST API (two instances on one database)', () => {
       expect(res.status).toBe(201);
       const { key, apiKey } = res.json;
       expect(key).toMatch(API_KEY);
-      expect(apiKey).toMatchObject({ name: 'CI', scopes: ['notes:read', 'notes:write', 'admin'], userId: adminId, login: 'root-admin', createdBy: adminId, revokedAt: null });
+      expect(apiKey).toMatchObject({
+        name: 'CI',
+        scopes: ['notes:read', 'notes:write', 'admin'],
+        userId: adminId,
+        login: 'root-admin',
+        createdBy: adminId,
+        revokedAt: null,
+      });
       expect(Date.parse(apiKey.expiresAt) - Date.now()).toBeGreaterThan(29 * 86_400_000);
       expect(Object.keys(apiKey).sort()).toEqual(['createdAt', 'createdBy', 'expiresAt', 'id', 'lastUsedAt', 'login', 'name', 'revokedAt', 'scopes', 'userId']);
 
@@ -513,7 +522,15 @@ describe('admin REST API (two instances on one database)', () => {
       const all = await admin(a, 'GET', `/admin/audit?userId=${userId}&target=notes.create`);
       expect(all.status).toBe(200);
       expect(all.json.nextCursor).toBeNull();
-      const events = all.json.events as Array<{ id: string; occurredAt: string; kind: string; outcome: string; clientId: string; target: string; latencyMs: number }>;
+      const events = all.json.events as Array<{
+        id: string;
+        occurredAt: string;
+        kind: string;
+        outcome: string;
+        clientId: string;
+        target: string;
+        latencyMs: number;
+      }>;
       expect(events).toHaveLength(3);
       for (const e of events) expect(e).toMatchObject({ kind: 'tool', target: 'notes.create', outcome: 'ok', userId, clientId: 'audit-e2e-client' });
       const times = events.map((e) => Date.parse(e.occurredAt));
@@ -681,12 +698,13 @@ describe('OpenAPI document and UI', () => {
     expect(operations.sort()).toEqual(ROUTES.map(([m, p]) => `${m} ${p}`).sort());
     expect(doc.components.securitySchemes['api-key']).toMatchObject({ type: 'apiKey', name: 'X-API-Key' });
     expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
-    for (const ops of Object.values(doc.paths)) for (const op of Object.values(ops)) expect(op.security).toEqual(expect.arrayContaining([{ bearer: [] }, { 'api-key': [] }]));
+    for (const ops of Object.values(doc.paths))
+      for (const op of Object.values(ops)) expect(op.security).toEqual(expect.arrayContaining([{ bearer: [] }, { 'api-key': [] }]));
     expect(doc.paths['/admin/audit'].get.parameters?.map((p) => p.name)).toEqual(
       expect.arrayContaining(['userId', 'clientId', 'target', 'kind', 'outcome', 'from', 'to', 'limit', 'cursor']),
     );
-    const createKey = (doc as unknown as { components: { schemas: Record<string, { required?: string[]; properties: Record<string, unknown> }> } }).components.schemas
-      .CreateApiKeyDto;
+    const createKey = (doc as unknown as { components: { schemas: Record<string, { required?: string[]; properties: Record<string, unknown> }> } }).components
+      .schemas.CreateApiKeyDto;
     expect(createKey.required?.sort()).toEqual(['name', 'scopes']);
     expect(Object.keys(createKey.properties).sort()).toEqual(['expiresInDays', 'name', 'scopes', 'userId']);
   });

@@ -159,7 +159,10 @@ describe('authorization server: /authorize, consent and the dev sign-in', () => 
       ['a state altered by one character', (s) => `${s.slice(0, -1)}${s.endsWith('A') ? 'B' : 'A'}`],
     ])('%s: 400 page, no code', async (_name, alter) => {
       const { step, client: c, state } = await atSignIn();
-      const res = await step.browser.submit(`${t.baseUrl}/auth/dev`, { login: uniqueLogin('dev'), ...(alter(state) === undefined ? {} : { state: alter(state)! }) });
+      const res = await step.browser.submit(`${t.baseUrl}/auth/dev`, {
+        login: uniqueLogin('dev'),
+        ...(alter(state) === undefined ? {} : { state: alter(state)! }),
+      });
       expectErrorPage(res, 400);
       expect(await codeCount(c.client_id)).toBe(0);
     });
@@ -260,7 +263,10 @@ describe('authorization server: /authorize, consent and the dev sign-in', () => 
       // The browser binding (set with the consent page) and the session (set at sign-in).
       expect(cookies.map((l) => l.split('=')[0]).sort()).toEqual(['__Host-mcp-browser', '__Host-mcp-session']);
       for (const line of cookies) {
-        const attrs = line.split(';').slice(1).map((a) => a.trim().toLowerCase());
+        const attrs = line
+          .split(';')
+          .slice(1)
+          .map((a) => a.trim().toLowerCase());
         expect(attrs).toContain('secure');
         expect(attrs).toContain('httponly');
         expect(attrs).toContain('samesite=lax');

@@ -1,5 +1,5 @@
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, type JWK } from 'jose';
-import { clientMetadata, credentials, loopbackRedirect, register, registerClient, registerServiceClient } from './factories/oauth-client.factory.js';
+import { clientMetadata, credentials, loopbackRedirect, register, registerServiceClient } from './factories/oauth-client.factory.js';
 import { TestBrowser, hiddenFields } from './helpers/browser.js';
 import { withDb } from './helpers/db.js';
 import { DocumentServer } from './helpers/document-server.js';
@@ -87,7 +87,10 @@ describe('authorization server: metadata, dynamic registration, client metadata 
       expect(res.json.client_id).toBeUndefined();
     });
 
-    it.each([['https', 'https://app.example/cb'], ['loopback http with a port', loopbackRedirect('/cb')]])('%s: 201, URI kept exactly', async (_name, uri) => {
+    it.each([
+      ['https', 'https://app.example/cb'],
+      ['loopback http with a port', loopbackRedirect('/cb')],
+    ])('%s: 201, URI kept exactly', async (_name, uri) => {
       const res = await register(t, clientMetadata({ redirect_uris: [uri] }));
       expect(res.status).toBe(201);
       expect(res.json.client_id).toEqual(expect.any(String));
@@ -115,7 +118,10 @@ describe('authorization server: metadata, dynamic registration, client metadata 
     });
 
     it('client_credentials with token_endpoint_auth_method none: 400 invalid_client_metadata', async () => {
-      const res = await register(t, clientMetadata({ redirect_uris: undefined, response_types: undefined, grant_types: ['client_credentials'], token_endpoint_auth_method: 'none' }));
+      const res = await register(
+        t,
+        clientMetadata({ redirect_uris: undefined, response_types: undefined, grant_types: ['client_credentials'], token_endpoint_auth_method: 'none' }),
+      );
       expectOAuthError(res, 400, 'invalid_client_metadata');
       expect(res.json.client_id).toBeUndefined();
     });
@@ -135,7 +141,10 @@ describe('authorization server: metadata, dynamic registration, client metadata 
     it('the client secret is stored only as a hash', async () => {
       const client = await registerServiceClient(t);
       const secret = client.client_secret!;
-      const row = await withDb(async (db) => (await db.query(`SELECT client_secret_hash, t::text AS everything FROM oauth_clients t WHERE client_id = $1`, [client.client_id])).rows[0]);
+      const row = await withDb(
+        async (db) =>
+          (await db.query(`SELECT client_secret_hash, t::text AS everything FROM oauth_clients t WHERE client_id = $1`, [client.client_id])).rows[0],
+      );
       expect(row).toBeDefined();
       expect(row.client_secret_hash).toEqual(expect.any(String));
       expect(row.client_secret_hash).not.toBe(secret);
@@ -180,7 +189,13 @@ describe('authorization server: metadata, dynamic registration, client metadata 
       const step: ConsentStep = {
         t,
         browser,
-        client: { client_id: clientId, redirect_uris: [CIMD_REDIRECT], grant_types: ['authorization_code'], token_endpoint_auth_method: 'none', response: undefined as never },
+        client: {
+          client_id: clientId,
+          redirect_uris: [CIMD_REDIRECT],
+          grant_types: ['authorization_code'],
+          token_endpoint_auth_method: 'none',
+          response: undefined as never,
+        },
         redirectUri: CIMD_REDIRECT,
         state: 'cimd-state',
         verifier: pkce.verifier,
@@ -204,7 +219,10 @@ describe('authorization server: metadata, dynamic registration, client metadata 
 
     it.each<[string, (clientId: string) => unknown]>([
       ['a client_id that differs from the document URL', (id) => ({ client_id: `${id}-other`, client_name: 'Mismatch', redirect_uris: [CIMD_REDIRECT] })],
-      ['a client_secret in the document', (id) => ({ client_id: id, client_name: 'Secretive', redirect_uris: [CIMD_REDIRECT], client_secret: 'shh-this-is-secret' })],
+      [
+        'a client_secret in the document',
+        (id) => ({ client_id: id, client_name: 'Secretive', redirect_uris: [CIMD_REDIRECT], client_secret: 'shh-this-is-secret' }),
+      ],
       ['a document larger than 5 KB', (id) => ({ client_id: id, client_name: 'Big', redirect_uris: [CIMD_REDIRECT], x_padding: 'p'.repeat(6 * 1024) })],
     ])('%s: 400 page, no redirect, no code', async (_name, make) => {
       const path = docPath('bad');

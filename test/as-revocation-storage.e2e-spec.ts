@@ -4,7 +4,17 @@ import { TestBrowser } from './helpers/browser.js';
 import { codeCount, dumpAllTables, withDb } from './helpers/db.js';
 import { FakeGithub } from './helpers/fake-github.js';
 import { LogCapture } from './helpers/log-capture.js';
-import { authorize, exchangeCode, mcpStatus, openConsent, refreshWith, signInForTokens, waitForMcpStatus, type AuthorizeOptions, type TokenSet } from './helpers/oauth-flow.js';
+import {
+  authorize,
+  exchangeCode,
+  mcpStatus,
+  openConsent,
+  refreshWith,
+  signInForTokens,
+  waitForMcpStatus,
+  type AuthorizeOptions,
+  type TokenSet,
+} from './helpers/oauth-flow.js';
 import { expectErrorPage, expectOAuthError, get, postForm, type HttpResult } from './helpers/oauth-http.js';
 import { startTestApp, uniqueLogin, type TestApp } from './helpers/test-app.js';
 
@@ -34,7 +44,8 @@ describe('authorization server: GitHub callback, revocation, introspection, stor
   });
 
   const revoke = (fields: Record<string, string | undefined>, basic?: { id: string; secret: string }) => postForm(`${t.baseUrl}/revoke`, fields, { basic });
-  const introspect = (fields: Record<string, string | undefined>, basic?: { id: string; secret: string }) => postForm(`${t.baseUrl}/introspect`, fields, { basic });
+  const introspect = (fields: Record<string, string | undefined>, basic?: { id: string; secret: string }) =>
+    postForm(`${t.baseUrl}/introspect`, fields, { basic });
 
   describe('16 + 26. GitHub sign-in: consent first, then a random single-use upstream state bound to the browser', () => {
     /** Consent approved in a browser that does not follow GitHub: returns GitHub's authorize URL and its state. */
@@ -74,7 +85,10 @@ describe('authorization server: GitHub callback, revocation, introspection, stor
       expect(a.githubUrl.toString()).not.toContain(encodeURIComponent(a.step.state!));
       expect(a.githubUrl.searchParams.get('redirect_uri')).toBe(`${t.baseUrl}/auth/github/callback`);
       const lifetime = await withDb(async (db) =>
-        Number((await db.query(`SELECT extract(epoch FROM expires_at - created_at) AS s FROM authorization_requests WHERE client_id = $1`, [a.client.client_id])).rows[0].s),
+        Number(
+          (await db.query(`SELECT extract(epoch FROM expires_at - created_at) AS s FROM authorization_requests WHERE client_id = $1`, [a.client.client_id]))
+            .rows[0].s,
+        ),
       );
       expect(lifetime).toBeGreaterThan(0);
       expect(lifetime).toBeLessThanOrEqual(600);
@@ -186,14 +200,21 @@ describe('authorization server: GitHub callback, revocation, introspection, stor
     });
 
     it('with a wrong secret: 401 invalid_client with a Basic challenge', async () => {
-      expectOAuthError(await introspect({ token: signedIn.tokens.access_token }, { ...credentials(resourceServer), secret: 'nope' }), 401, 'invalid_client', { basicChallenge: true });
+      expectOAuthError(await introspect({ token: signedIn.tokens.access_token }, { ...credentials(resourceServer), secret: 'nope' }), 401, 'invalid_client', {
+        basicChallenge: true,
+      });
     });
 
     it('an active access token, by a confidential client: active with scope, client_id and sub', async () => {
       const res = await introspect({ token: signedIn.tokens.access_token }, credentials(resourceServer));
       expect(res.status).toBe(200);
       expect(res.json).toEqual(
-        expect.objectContaining({ active: true, scope: 'notes:read', client_id: signedIn.auth.client.client_id, sub: decodeJwt(signedIn.tokens.access_token).sub }),
+        expect.objectContaining({
+          active: true,
+          scope: 'notes:read',
+          client_id: signedIn.auth.client.client_id,
+          sub: decodeJwt(signedIn.tokens.access_token).sub,
+        }),
       );
     });
 
@@ -234,7 +255,11 @@ describe('authorization server: GitHub callback, revocation, introspection, stor
       const auth = await authorize(t, via({ client }));
       const first = await exchangeCode(t, auth, {}, credentials(client));
       expect(first.status).toBe(200);
-      const refreshed: HttpResult = await postForm(`${t.baseUrl}/token`, { grant_type: 'refresh_token', refresh_token: first.json.refresh_token }, { basic: credentials(client) });
+      const refreshed: HttpResult = await postForm(
+        `${t.baseUrl}/token`,
+        { grant_type: 'refresh_token', refresh_token: first.json.refresh_token },
+        { basic: credentials(client) },
+      );
       expect(refreshed.status).toBe(200);
       // Failures that get logged: a bad client secret and a code replay.
       expect((await exchangeCode(t, auth, {}, { ...credentials(client), secret: 'wrong' })).status).toBe(401);
@@ -251,11 +276,14 @@ describe('authorization server: GitHub callback, revocation, introspection, stor
         'session cookie': auth.browser.cookie('__Host-mcp-session')!,
         ...Object.fromEntries(github.issuedTokens.slice(ghTokensBefore).map((tok, i) => [`GitHub token ${i}`, tok])),
       };
-      for (const [name, value] of Object.entries(secrets)) expect({ name, value: typeof value === 'string' && value.length >= 20 }).toEqual({ name, value: true });
+      for (const [name, value] of Object.entries(secrets))
+        expect({ name, value: typeof value === 'string' && value.length >= 20 }).toEqual({ name, value: true });
       expect(github.issuedTokens.length).toBeGreaterThan(ghTokensBefore);
 
       const dump = await withDb((db) => dumpAllTables(db));
-      expect(Object.keys(dump)).toEqual(expect.arrayContaining(['oauth_clients', 'authorization_codes', 'refresh_tokens', 'grants', 'upstream_tokens', 'browser_sessions', 'audit_events']));
+      expect(Object.keys(dump)).toEqual(
+        expect.arrayContaining(['oauth_clients', 'authorization_codes', 'refresh_tokens', 'grants', 'upstream_tokens', 'browser_sessions', 'audit_events']),
+      );
       const leaks: string[] = [];
       for (const [table, text] of Object.entries(dump)) {
         for (const [name, value] of Object.entries(secrets)) if (text.includes(value)) leaks.push(`${name} in table ${table}`);
@@ -265,10 +293,16 @@ describe('authorization server: GitHub callback, revocation, introspection, stor
       // The capture did see the failures, so the log check above looked at something.
       expect(logs.lines.length).toBeGreaterThan(0);
       // The GitHub token is stored, encrypted.
-      const sealed = await withDb(async (db) => (await db.query(`SELECT t.access_token_encrypted AS sealed FROM upstream_tokens t JOIN users u ON u.id = t.user_id WHERE u.github_id = $1`, [String(github.nextUser.id)])).rows);
+      const sealed = await withDb(
+        async (db) =>
+          (
+            await db.query(`SELECT t.access_token_encrypted AS sealed FROM upstream_tokens t JOIN users u ON u.id = t.user_id WHERE u.github_id = $1`, [
+              String(github.nextUser.id),
+            ])
+          ).rows,
+      );
       expect(sealed).toHaveLength(1);
       expect(sealed[0].sealed).toEqual(expect.any(String));
     });
   });
-
 });

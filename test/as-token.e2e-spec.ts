@@ -109,12 +109,20 @@ describe('authorization server: /token', () => {
     it('an expired code: invalid_grant (and codes live at most 10 minutes)', async () => {
       const auth = await authorize(t);
       const lifetime = await withDb(async (db) =>
-        Number((await db.query(`SELECT extract(epoch FROM expires_at - created_at) AS s FROM authorization_codes WHERE client_id = $1`, [auth.client.client_id])).rows[0].s),
+        Number(
+          (await db.query(`SELECT extract(epoch FROM expires_at - created_at) AS s FROM authorization_codes WHERE client_id = $1`, [auth.client.client_id]))
+            .rows[0].s,
+        ),
       );
       expect(lifetime).toBeGreaterThan(0);
       expect(lifetime).toBeLessThanOrEqual(600);
-      const updated = await withDb(async (db) =>
-        (await db.query(`UPDATE authorization_codes SET expires_at = now() - interval '1 second' WHERE client_id = $1 AND used_at IS NULL`, [auth.client.client_id])).rowCount,
+      const updated = await withDb(
+        async (db) =>
+          (
+            await db.query(`UPDATE authorization_codes SET expires_at = now() - interval '1 second' WHERE client_id = $1 AND used_at IS NULL`, [
+              auth.client.client_id,
+            ])
+          ).rowCount,
       );
       expect(updated).toBe(1);
       expectOAuthError(await exchangeCode(t, auth), 400, 'invalid_grant');
@@ -300,7 +308,11 @@ describe('authorization server: /token', () => {
     });
 
     it('an unsupported grant type (password): 400 unsupported_grant_type', async () => {
-      expectOAuthError(await postForm(tokenUrl(), { grant_type: 'password', username: 'a', password: 'b', client_id: client.client_id }), 400, 'unsupported_grant_type');
+      expectOAuthError(
+        await postForm(tokenUrl(), { grant_type: 'password', username: 'a', password: 'b', client_id: client.client_id }),
+        400,
+        'unsupported_grant_type',
+      );
     });
 
     it('no grant_type: 400 invalid_request', async () => {
@@ -312,7 +324,11 @@ describe('authorization server: /token', () => {
     });
 
     it('authorization_code without code: 400 invalid_request', async () => {
-      expectOAuthError(await postForm(tokenUrl(), { grant_type: 'authorization_code', client_id: client.client_id, code_verifier: pkcePair().verifier }), 400, 'invalid_request');
+      expectOAuthError(
+        await postForm(tokenUrl(), { grant_type: 'authorization_code', client_id: client.client_id, code_verifier: pkcePair().verifier }),
+        400,
+        'invalid_request',
+      );
     });
   });
 });

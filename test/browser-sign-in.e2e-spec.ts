@@ -117,7 +117,10 @@ describe('browser sign-in (headless Chromium, dev sign-in page)', () => {
     const sent = setCookies.filter((c) => c.startsWith('__Host-'));
     expect(sent.map((c) => c.split('=')[0]).sort()).toEqual(['__Host-mcp-browser', '__Host-mcp-session']);
     for (const c of sent) {
-      const attrs = c.split(';').slice(1).map((a) => a.trim().toLowerCase());
+      const attrs = c
+        .split(';')
+        .slice(1)
+        .map((a) => a.trim().toLowerCase());
       expect(attrs).toEqual(expect.arrayContaining(['secure', 'httponly', 'samesite=lax', 'path=/']));
       expect(attrs.some((a) => a.startsWith('domain='))).toBe(false);
     }
@@ -173,7 +176,10 @@ describe('browser sign-in (headless Chromium, dev sign-in page)', () => {
     const consentUrl = (await authorizationUrlFor(provider.info)).toString();
     const lookalike = framer.set('/lookalike', '<!doctype html><button id="approve">Approve</button>');
     const control = framer.set('/control', `<!doctype html><iframe id="f" src="${lookalike}" width="800" height="600"></iframe>`);
-    const attack = framer.set('/attack', `<!doctype html><iframe id="f" src="${consentUrl.replace(/&/g, '&amp;').replace(/"/g, '&quot;')}" width="800" height="600"></iframe>`);
+    const attack = framer.set(
+      '/attack',
+      `<!doctype html><iframe id="f" src="${consentUrl.replace(/&/g, '&amp;').replace(/"/g, '&quot;')}" width="800" height="600"></iframe>`,
+    );
     const page = await freshPage();
 
     // Control: the same detection does see a framable page's #approve.

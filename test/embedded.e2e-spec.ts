@@ -33,9 +33,9 @@ describe('embedded database (DATABASE_URL unset)', () => {
       const lock = JSON.parse(readFileSync(join(dataDir, 'embedded-postgres.json'), 'utf8')) as { pid: number; port: number };
       expect(lock.pid).toBe(process.pid);
       expect(url).toContain(`:${lock.port}/`);
-      const migrations = (await ds.query('SELECT name FROM migrations ORDER BY id')) as Array<{ name: string }>;
+      const migrations = await ds.query<Array<{ name: string }>>('SELECT name FROM migrations ORDER BY id');
       expect(migrations.map((m) => m.name)).toContain('CreatePlatformSchema1763780000000');
-      const keys = (await ds.query('SELECT private_jwk_encrypted FROM signing_keys')) as Array<{ private_jwk_encrypted: string }>;
+      const keys = await ds.query<Array<{ private_jwk_encrypted: string }>>('SELECT private_jwk_encrypted FROM signing_keys');
       expect(keys.length).toBeGreaterThan(0);
       for (const k of keys) {
         expect(k.private_jwk_encrypted).toMatch(/^v1\./);
@@ -134,9 +134,9 @@ describe('embedded database (DATABASE_URL unset)', () => {
     });
 
     it('an empty DATABASE_URL counts as unset', () => {
-      expect(() => AppConfig.from({ NODE_ENV: 'production', DATABASE_URL: '', PUBLIC_URL: 'https://mcp.example.com', KEY_ENCRYPTION_SECRET: 'k'.repeat(48) })).toThrow(
-        /DATABASE_URL/,
-      );
+      expect(() =>
+        AppConfig.from({ NODE_ENV: 'production', DATABASE_URL: '', PUBLIC_URL: 'https://mcp.example.com', KEY_ENCRYPTION_SECRET: 'k'.repeat(48) }),
+      ).toThrow(/DATABASE_URL/);
     });
 
     it('the database layer refuses the embedded engine too (defence in depth)', async () => {

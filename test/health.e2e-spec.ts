@@ -102,7 +102,10 @@ describe('health probes and shutdown', () => {
         for (let i = 0; i < 5; i++) {
           const requestId = `shutdown-${tag}-${i}`;
           expected.push(requestId);
-          const res = await app.rpc(toolCall('notes.create', { title: `before shutdown ${i}` }), { authorization: `Bearer ${token}`, 'x-request-id': requestId });
+          const res = await app.rpc(toolCall('notes.create', { title: `before shutdown ${i}` }), {
+            authorization: `Bearer ${token}`,
+            'x-request-id': requestId,
+          });
           expect(res.body.result.isError).toBeFalsy();
         }
         const deniedId = `shutdown-${tag}-denied`;

@@ -14,7 +14,9 @@ const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 
 /** A word no other test (and no stemmer) will produce: letters only, so full-text search keeps it whole. */
 function uniqueWord(): string {
-  return `zq${randomBytes(6).toString('hex').replace(/\d/g, (d) => 'ghijklmnop'[Number(d)])}`;
+  return `zq${randomBytes(6)
+    .toString('hex')
+    .replace(/\d/g, (d) => 'ghijklmnop'[Number(d)])}`;
 }
 
 interface ToolResult {
@@ -120,11 +122,14 @@ describe('notes tools through the MCP SDK client', () => {
       expect(await search(client, uniqueWord())).toEqual([]);
     });
 
-    it.each(['"', "'", '&|!:*', '-', '(', 'the and of'])('search for %j (odd syntax or only stop words) answers with no results, not an error', async (query) => {
-      const { client } = await newUser('oddq');
-      await createNote(client, { title: 'the and of', body: 'stop words & symbols: ( - " \' |' });
-      expect(await search(client, query)).toEqual([]);
-    });
+    it.each(['"', "'", '&|!:*', '-', '(', 'the and of'])(
+      'search for %j (odd syntax or only stop words) answers with no results, not an error',
+      async (query) => {
+        const { client } = await newUser('oddq');
+        await createNote(client, { title: 'the and of', body: 'stop words & symbols: ( - " \' |' });
+        expect(await search(client, query)).toEqual([]);
+      },
+    );
 
     it('search with an empty query is a tool error naming query', async () => {
       const { client } = await newUser('emptyq');
@@ -385,10 +390,7 @@ describe('notes tools through the MCP SDK client', () => {
       const ds = t.app.get(DataSource);
       const rows = await pollUntil(
         () =>
-          ds.query(
-            `SELECT kind, target, outcome, request_id, client_id, latency_ms FROM audit_events WHERE user_id = $1 ORDER BY id`,
-            [userId],
-          ) as Promise<AuditRow[]>,
+          ds.query<AuditRow[]>(`SELECT kind, target, outcome, request_id, client_id, latency_ms FROM audit_events WHERE user_id = $1 ORDER BY id`, [userId]),
         (r) => r.length >= 6,
         3000,
       );

@@ -81,7 +81,9 @@ describe('sign-in with the official SDK client through two instances and a fake 
     const db = new pg.Client({ connectionString: process.env.E2E_DATABASE_URL });
     await db.connect();
     try {
-      const { rows } = await db.query(`SELECT t.access_token_encrypted AS sealed, u.github_id, u.login FROM upstream_tokens t JOIN users u ON u.id = t.user_id WHERE u.github_id = 424242`);
+      const { rows } = await db.query(
+        `SELECT t.access_token_encrypted AS sealed, u.github_id, u.login FROM upstream_tokens t JOIN users u ON u.id = t.user_id WHERE u.github_id = 424242`,
+      );
       expect(rows).toHaveLength(1);
       expect(rows[0].login).toBe('mona');
       for (const token of github.issuedTokens) expect(rows[0].sealed).not.toContain(token);

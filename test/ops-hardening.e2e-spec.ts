@@ -45,12 +45,18 @@ describe('HTTP hardening', () => {
 
   const post = (body: string, headers: Record<string, string> = {}) => rawRequest(t.mcpUrl, { method: 'POST', headers: mcpHeaders(token, headers), body });
   const preflight = (path: string, origin: string, requestHeaders = 'authorization, content-type, mcp-protocol-version') =>
-    rawRequest(`${t.baseUrl}${path}`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': requestHeaders } });
+    rawRequest(`${t.baseUrl}${path}`, {
+      method: 'OPTIONS',
+      headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': requestHeaders },
+    });
 
   describe('helmet', () => {
     it.each<[string, () => Promise<RawResponse>]>([
       ['POST /mcp (JSON-RPC)', () => post(JSON.stringify(rpcRequest('tools/list')))],
-      ['POST /mcp without a token (401)', () => rawRequest(t.mcpUrl, { method: 'POST', headers: mcpHeaders(), body: JSON.stringify(rpcRequest('tools/list')) })],
+      [
+        'POST /mcp without a token (401)',
+        () => rawRequest(t.mcpUrl, { method: 'POST', headers: mcpHeaders(), body: JSON.stringify(rpcRequest('tools/list')) }),
+      ],
       ['GET /.well-known/oauth-authorization-server', () => rawRequest(`${t.baseUrl}/.well-known/oauth-authorization-server`)],
       ['GET /healthz', () => rawRequest(`${t.baseUrl}/healthz`)],
       ['an unknown path (404)', () => rawRequest(`${t.baseUrl}/no-such-thing`)],
@@ -91,13 +97,16 @@ describe('HTTP hardening', () => {
       expect(res.headers['access-control-allow-credentials']).toBeUndefined();
     });
 
-    it.each([EVIL_ORIGIN, 'https://app.example.evil.example', 'http://app.example', 'null'])('preflight from %s: 403 without any CORS header', async (origin) => {
-      const res = await preflight('/mcp', origin);
-      expect(res.status).toBe(403);
-      expect(res.headers['access-control-allow-origin']).toBeUndefined();
-      expect(res.headers['access-control-allow-headers']).toBeUndefined();
-      expect(res.json).toMatchObject({ jsonrpc: '2.0', error: { code: expect.any(Number) } });
-    });
+    it.each([EVIL_ORIGIN, 'https://app.example.evil.example', 'http://app.example', 'null'])(
+      'preflight from %s: 403 without any CORS header',
+      async (origin) => {
+        const res = await preflight('/mcp', origin);
+        expect(res.status).toBe(403);
+        expect(res.headers['access-control-allow-origin']).toBeUndefined();
+        expect(res.headers['access-control-allow-headers']).toBeUndefined();
+        expect(res.json).toMatchObject({ jsonrpc: '2.0', error: { code: expect.any(Number) } });
+      },
+    );
 
     it('a real POST from the allowed origin with a valid token: 200, its origin, WWW-Authenticate exposed', async () => {
       const res = await post(JSON.stringify(toolCall('notes.list')), { origin: APP_ORIGIN });
@@ -108,7 +117,11 @@ describe('HTTP hardening', () => {
     });
 
     it('a 401 to the allowed origin is readable by the page (ACAO and WWW-Authenticate exposed)', async () => {
-      const res = await rawRequest(t.mcpUrl, { method: 'POST', headers: mcpHeaders(undefined, { origin: APP_ORIGIN }), body: JSON.stringify(rpcRequest('tools/list')) });
+      const res = await rawRequest(t.mcpUrl, {
+        method: 'POST',
+        headers: mcpHeaders(undefined, { origin: APP_ORIGIN }),
+        body: JSON.stringify(rpcRequest('tools/list')),
+      });
       expect(res.status).toBe(401);
       expect(header(res.headers, 'www-authenticate')).toMatch(/^Bearer /);
       expect(header(res.headers, 'access-control-allow-origin')).toBe(APP_ORIGIN);

@@ -23,7 +23,8 @@ function parseMetrics(text: string): Sample[] {
     const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)/.exec(line);
     if (!m) throw new Error(`not a Prometheus sample line: ${line}`);
     const labels: Record<string, string> = {};
-    for (const l of (m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]] = l[2].replace(/\\(.)/g, (_x, c: string) => (c === 'n' ? '\n' : c));
+    for (const l of (m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g))
+      labels[l[1]] = l[2].replace(/\\(.)/g, (_x, c: string) => (c === 'n' ? '\n' : c));
     samples.push({ name: m[1], labels, value: Number(m[3]) });
   }
   return samples;
@@ -31,7 +32,9 @@ function parseMetrics(text: string): Sample[] {
 
 /** The value of the sample with exactly these labels (0 when it was never observed). */
 function valueOf(samples: Sample[], name: string, labels: Record<string, string> = {}): number {
-  const found = samples.filter((s) => s.name === name && Object.keys(s.labels).length === Object.keys(labels).length && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
+  const found = samples.filter(
+    (s) => s.name === name && Object.keys(s.labels).length === Object.keys(labels).length && Object.entries(labels).every(([k, v]) => s.labels[k] === v),
+  );
   if (found.length > 1) throw new Error(`ambiguous sample ${name} ${JSON.stringify(labels)}`);
   return found[0]?.value ?? 0;
 }
@@ -104,9 +107,13 @@ describe('/metrics and structured logs', () => {
       expect(valueOf(after, 'mcp_tool_calls_total', tool('ok')) - valueOf(before, 'mcp_tool_calls_total', tool('ok'))).toBe(2);
       expect(valueOf(after, 'mcp_tool_calls_total', tool('denied')) - valueOf(before, 'mcp_tool_calls_total', tool('denied'))).toBe(1);
       expect(valueOf(after, 'oauth_token_errors_total', { error }) - valueOf(before, 'oauth_token_errors_total', { error })).toBe(1);
-      expect(valueOf(after, 'http_request_duration_seconds_count', mcpOk) - valueOf(before, 'http_request_duration_seconds_count', mcpOk)).toBeGreaterThanOrEqual(2);
+      expect(
+        valueOf(after, 'http_request_duration_seconds_count', mcpOk) - valueOf(before, 'http_request_duration_seconds_count', mcpOk),
+      ).toBeGreaterThanOrEqual(2);
       expect(valueOf(after, 'http_request_duration_seconds_sum', mcpOk)).toBeGreaterThan(0);
-      expect(valueOf(after, 'http_request_duration_seconds_bucket', { ...mcpOk, le: '+Inf' })).toBe(valueOf(after, 'http_request_duration_seconds_count', mcpOk));
+      expect(valueOf(after, 'http_request_duration_seconds_bucket', { ...mcpOk, le: '+Inf' })).toBe(
+        valueOf(after, 'http_request_duration_seconds_count', mcpOk),
+      );
       const mcpDenied = { method: 'POST', route: '/mcp', status: '403' };
       expect(valueOf(after, 'http_request_duration_seconds_count', mcpDenied) - valueOf(before, 'http_request_duration_seconds_count', mcpDenied)).toBe(1);
     });
@@ -166,7 +173,12 @@ describe('/metrics and structured logs', () => {
       await t.rpc(toolCall('notes.list'), bearer(token));
       await fetch(`${t.mcpUrl}?secret=abc`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...bearer(token), cookie: 'tracking=cookie-value-4f9d2c71' },
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          ...bearer(token),
+          cookie: 'tracking=cookie-value-4f9d2c71',
+        },
         body: JSON.stringify(rpcRequest('tools/list')),
       });
       await fetch(`${t.baseUrl}/no-such-page?secret=abc`, { headers: { ...bearer(token), cookie: 'tracking=cookie-value-4f9d2c71' } });

@@ -57,7 +57,11 @@ const register = (t: TestApp, headers: Record<string, string> = {}) =>
   send(`${t.baseUrl}/register`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(clientMetadata()) });
 /** A token request that fails (no client, no grant): still one hit in the per-IP bucket. */
 const token = (t: TestApp, headers: Record<string, string> = {}) =>
-  send(`${t.baseUrl}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: 'grant_type=authorization_code' });
+  send(`${t.baseUrl}/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    body: 'grant_type=authorization_code',
+  });
 /** /authorize without parameters: an error page, but a hit in the per-IP bucket. */
 const authorizeHit = (t: TestApp, headers: Record<string, string> = {}) => send(`${t.baseUrl}/authorize`, { headers });
 
@@ -90,7 +94,7 @@ describe('rate limits on one instance (in-memory store, TRUST_PROXY=true)', () =
       expectTooManyRequests(await mcp(t.mcpUrl, `Bearer ${carol}`, { 'x-forwarded-for': fakeIp() }));
     });
 
-    it('the limit cannot be dodged by respelling the same token\'s Authorization header (scheme case, extra spaces)', async () => {
+    it("the limit cannot be dodged by respelling the same token's Authorization header (scheme case, extra spaces)", async () => {
       const dave = await t.token(uniqueLogin('rl-dave'));
       const spell = (header: string) => header.replace(dave, '<token>');
       // Every one of these spellings is accepted by the bearer guard (RFC 6750: the scheme is case-insensitive)...
@@ -142,7 +146,12 @@ describe('rate limits on one instance (in-memory store, TRUST_PROXY=true)', () =
 
     it('the dev sign-in page and /revoke are in that bucket too', async () => {
       const ip = fakeIp();
-      const revoke = () => send(`${t.baseUrl}/revoke`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': ip }, body: 'token=nothing' });
+      const revoke = () =>
+        send(`${t.baseUrl}/revoke`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': ip },
+          body: 'token=nothing',
+        });
       const signIn = () => send(`${t.baseUrl}/auth/dev`, { headers: { 'x-forwarded-for': ip } });
       for (const r of [await signIn(), await revoke(), await register(t, { 'x-forwarded-for': ip })]) {
         expect(r.status).not.toBe(429);

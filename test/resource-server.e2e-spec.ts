@@ -41,17 +41,20 @@ describe('resource server: /mcp and its discovery documents', () => {
   }
 
   describe('protected resource metadata (RFC 9728)', () => {
-    it.each(['/.well-known/oauth-protected-resource/mcp', '/.well-known/oauth-protected-resource'])('GET %s without a token: 200 and the exact document', async (path) => {
-      const res = await fetch(`${t.baseUrl}${path}`);
-      expect(res.status).toBe(200);
-      expect(res.headers.get('content-type')).toMatch(/^application\/json/);
-      const body = (await res.json()) as Record<string, any>;
-      expect(body.resource).toBe(t.mcpUrl);
-      expect(body.resource).toBe(`${t.baseUrl}/mcp`);
-      expect(body.authorization_servers).toEqual([t.baseUrl]);
-      expect(body.bearer_methods_supported).toEqual(['header']);
-      expect(body.scopes_supported).toEqual(expect.arrayContaining(['notes:read', 'notes:write']));
-    });
+    it.each(['/.well-known/oauth-protected-resource/mcp', '/.well-known/oauth-protected-resource'])(
+      'GET %s without a token: 200 and the exact document',
+      async (path) => {
+        const res = await fetch(`${t.baseUrl}${path}`);
+        expect(res.status).toBe(200);
+        expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+        const body = (await res.json()) as Record<string, any>;
+        expect(body.resource).toBe(t.mcpUrl);
+        expect(body.resource).toBe(`${t.baseUrl}/mcp`);
+        expect(body.authorization_servers).toEqual([t.baseUrl]);
+        expect(body.bearer_methods_supported).toEqual(['header']);
+        expect(body.scopes_supported).toEqual(expect.arrayContaining(['notes:read', 'notes:write']));
+      },
+    );
 
     it('publishes the same URL it names in challenges', () => {
       expect(t.config.protectedResourceMetadataUrl).toBe(prmUrl);
@@ -404,7 +407,11 @@ describe('resource server: /mcp and its discovery documents', () => {
       expect(denied.headers.get('x-request-id')).toBe('trace-denied-1');
     });
 
-    it.each([['spaces', 'has spaces in it'], ['too long', 'a'.repeat(129)], ['angle brackets', '<script>']])('replaces an unsafe incoming X-Request-Id (%s) with its own', async (_what, value) => {
+    it.each([
+      ['spaces', 'has spaces in it'],
+      ['too long', 'a'.repeat(129)],
+      ['angle brackets', '<script>'],
+    ])('replaces an unsafe incoming X-Request-Id (%s) with its own', async (_what, value) => {
       const res = await t.rpc(rpcRequest('tools/list'), { ...auth(token), 'x-request-id': value });
       expect(res.status).toBe(200);
       expect(res.headers.get('x-request-id')).toMatch(UUID);

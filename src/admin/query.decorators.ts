@@ -17,12 +17,7 @@ export function PageLimit(max: number, fallback: number): PropertyDecorator {
 
 /** `cursor`: the `nextCursor` of the previous page, unchanged. */
 export function PageCursor(): PropertyDecorator {
-  return applyDecorators(
-    ApiPropertyOptional({ type: String, description: 'nextCursor from the previous page' }),
-    IsOptional(),
-    IsString(),
-    MaxLength(4096),
-  );
+  return applyDecorators(ApiPropertyOptional({ type: String, description: 'nextCursor from the previous page' }), IsOptional(), IsString(), MaxLength(4096));
 }
 
 /** An optional `true`/`false` query flag; any other spelling is a 400 (never silently false). */

@@ -15,9 +15,9 @@ export class RestScopeScanner implements OnModuleInit {
 
   onModuleInit(): void {
     for (const wrapper of this.discovery.getControllers()) {
-      const instance = wrapper.instance as Record<string, Function> | undefined;
+      const instance = wrapper.instance as Record<string, (...args: unknown[]) => unknown> | undefined;
       if (!instance || !wrapper.metatype) continue;
-      const onClass = this.reflector.get<string[] | undefined>(MetadataKey.RequiredScopes, wrapper.metatype as Function) ?? [];
+      const onClass = this.reflector.get<string[] | undefined>(MetadataKey.RequiredScopes, wrapper.metatype) ?? [];
       this.registry.register(...onClass);
       for (const method of this.scanner.getAllMethodNames(Object.getPrototypeOf(instance) as object)) {
         this.registry.register(...(this.reflector.get<string[] | undefined>(MetadataKey.RequiredScopes, instance[method]) ?? []));

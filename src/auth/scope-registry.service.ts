@@ -24,7 +24,9 @@ export class ScopeRegistry {
 
   /** Space-separated baseline scopes for challenges and default grants. */
   baseline(): string {
-    this.baselineCache ??= this.all().filter((s) => !PRIVILEGED_SCOPES.has(s)).join(' ');
+    this.baselineCache ??= this.all()
+      .filter((s) => !PRIVILEGED_SCOPES.has(s))
+      .join(' ');
     return this.baselineCache;
   }
 

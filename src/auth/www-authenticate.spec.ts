@@ -24,7 +24,9 @@ describe('formatBearerChallenge', () => {
   });
 
   it('leaves out an empty scope and an empty description', () => {
-    expect(formatBearerChallenge(PRM, { scope: '', error: 'invalid_request', description: '' })).toBe(`Bearer resource_metadata="${PRM}", error="invalid_request"`);
+    expect(formatBearerChallenge(PRM, { scope: '', error: 'invalid_request', description: '' })).toBe(
+      `Bearer resource_metadata="${PRM}", error="invalid_request"`,
+    );
   });
 
   it('escapes quotes and backslashes so a value cannot break out of its quoted-string', () => {

@@ -38,8 +38,8 @@ async function main(): Promise<void> {
     const { token, expiresIn } = await app.get(AccessTokenService).issue({
       userId: user.id,
       login: user.login,
-      clientId: args.client!,
-      scopes: args.scope!.split(/\s+/).filter(Boolean),
+      clientId: args.client,
+      scopes: args.scope.split(/\s+/).filter(Boolean),
       ttlSeconds: ttl,
     });
     process.stdout.write(`${token}\n`);

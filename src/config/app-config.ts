@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { Environment, validateEnvironment } from './environment.js';
+import { type Environment, validateEnvironment } from './environment.js';
 
 const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]'];
 
@@ -60,11 +60,7 @@ export class AppConfig {
     this.keyEncryptionSecret = env.KEY_ENCRYPTION_SECRET;
     this.allowedOrigins = new Set([base.origin, ...splitList(env.ALLOWED_ORIGINS).map((o) => new URL(o).origin)]);
     const loopback = isLoopbackHost(base.hostname) || isLoopbackHost(env.HOST);
-    this.allowedHosts = new Set([
-      base.host.toLowerCase(),
-      ...splitList(env.ALLOWED_HOSTS).map((h) => h.toLowerCase()),
-      ...(loopback ? LOOPBACK_HOSTS : []),
-    ]);
+    this.allowedHosts = new Set([base.host.toLowerCase(), ...splitList(env.ALLOWED_HOSTS).map((h) => h.toLowerCase()), ...(loopback ? LOOPBACK_HOSTS : [])]);
     this.allowLoopbackOrigins = isLoopbackHost(base.hostname);
     this.accessTokenTtlSeconds = env.ACCESS_TOKEN_TTL_SECONDS;
     this.auditFlushIntervalMs = env.AUDIT_FLUSH_INTERVAL_MS;
@@ -90,7 +86,8 @@ export class AppConfig {
     this.redisUrl = env.REDIS_URL;
     this.rateLimitMcpPerMinute = env.RATE_LIMIT_MCP_PER_MINUTE;
     this.rateLimitAuthPerMinute = env.RATE_LIMIT_AUTH_PER_MINUTE;
-    this.trustProxy = env.TRUST_PROXY === 'false' ? false : env.TRUST_PROXY === 'true' ? true : /^\d+$/.test(env.TRUST_PROXY) ? Number(env.TRUST_PROXY) : env.TRUST_PROXY;
+    this.trustProxy =
+      env.TRUST_PROXY === 'false' ? false : env.TRUST_PROXY === 'true' ? true : /^\d+$/.test(env.TRUST_PROXY) ? Number(env.TRUST_PROXY) : env.TRUST_PROXY;
     this.metricsToken = env.METRICS_TOKEN;
   }
 
@@ -124,5 +121,8 @@ export function isLoopbackHost(host: string): boolean {
 }
 
 function splitList(value: string): string[] {
-  return value.split(',').map((s) => s.trim()).filter(Boolean);
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }

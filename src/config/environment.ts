@@ -1,22 +1,14 @@
 import { plainToInstance, Transform } from 'class-transformer';
-import {
-  IsBoolean,
-  IsIn,
-  IsInt,
-  IsOptional,
-  IsString,
-  IsUrl,
-  Matches,
-  Max,
-  Min,
-  MinLength,
-  validateSync,
-  ValidateIf,
-  ValidationError,
-} from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength, validateSync, ValidateIf, ValidationError } from 'class-validator';
 
 const toBool = ({ value }: { value: unknown }): unknown =>
-  typeof value === 'string' ? (['true', '1', 'yes'].includes(value.toLowerCase()) ? true : ['false', '0', 'no'].includes(value.toLowerCase()) ? false : value) : value;
+  typeof value === 'string'
+    ? ['true', '1', 'yes'].includes(value.toLowerCase())
+      ? true
+      : ['false', '0', 'no'].includes(value.toLowerCase())
+        ? false
+        : value
+    : value;
 const toInt = ({ value }: { value: unknown }): unknown => (typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value);
 const emptyToUndefined = ({ value }: { value: unknown }): unknown => (value === '' ? undefined : value);
 
@@ -36,7 +28,10 @@ export class Environment {
 
   @Transform(emptyToUndefined)
   @IsOptional()
-  @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true }, { message: 'PUBLIC_URL must be an absolute http(s) URL such as https://mcp.example.com' })
+  @IsUrl(
+    { require_tld: false, protocols: ['http', 'https'], require_protocol: true },
+    { message: 'PUBLIC_URL must be an absolute http(s) URL such as https://mcp.example.com' },
+  )
   @Matches(/^[^?#]*[^/?#]$/, { message: 'PUBLIC_URL must not end with "/" nor carry a query or fragment' })
   PUBLIC_URL?: string;
 
@@ -97,10 +92,16 @@ export class Environment {
   @IsString({ message: 'set both GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET (from your GitHub OAuth app), or neither' })
   GITHUB_CLIENT_SECRET?: string;
 
-  @IsUrl({ require_tld: false, require_protocol: true }, { message: 'GITHUB_AUTHORIZE_URL must be an absolute URL (GitHub Enterprise: https://HOST/login/oauth/authorize)' })
+  @IsUrl(
+    { require_tld: false, require_protocol: true },
+    { message: 'GITHUB_AUTHORIZE_URL must be an absolute URL (GitHub Enterprise: https://HOST/login/oauth/authorize)' },
+  )
   GITHUB_AUTHORIZE_URL = 'https://github.com/login/oauth/authorize';
 
-  @IsUrl({ require_tld: false, require_protocol: true }, { message: 'GITHUB_TOKEN_URL must be an absolute URL (GitHub Enterprise: https://HOST/login/oauth/access_token)' })
+  @IsUrl(
+    { require_tld: false, require_protocol: true },
+    { message: 'GITHUB_TOKEN_URL must be an absolute URL (GitHub Enterprise: https://HOST/login/oauth/access_token)' },
+  )
   GITHUB_TOKEN_URL = 'https://github.com/login/oauth/access_token';
 
   @IsUrl({ require_tld: false, require_protocol: true }, { message: 'GITHUB_API_URL must be an absolute URL (GitHub Enterprise: https://HOST/api/v3)' })
@@ -154,7 +155,9 @@ export class Environment {
   @Max(1_000_000)
   RATE_LIMIT_AUTH_PER_MINUTE = 60;
 
-  @Matches(/^(false|true|loopback|\d{1,2}|[0-9a-fA-F.:/, ]+)$/, { message: 'TRUST_PROXY must be false, true, loopback, a hop count, or a comma-separated list of proxy addresses/subnets' })
+  @Matches(/^(false|true|loopback|\d{1,2}|[0-9a-fA-F.:/, ]+)$/, {
+    message: 'TRUST_PROXY must be false, true, loopback, a hop count, or a comma-separated list of proxy addresses/subnets',
+  })
   TRUST_PROXY = 'false';
 
   @Transform(emptyToUndefined)
@@ -196,8 +199,10 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
     if (!env.KEY_ENCRYPTION_SECRET) problems.push('KEY_ENCRYPTION_SECRET: required when NODE_ENV=production (generate one with: openssl rand -base64 48)');
     if (!env.PUBLIC_URL) problems.push('PUBLIC_URL: required when NODE_ENV=production (the https URL clients reach this server at)');
     else if (!env.PUBLIC_URL.startsWith('https://')) problems.push('PUBLIC_URL: must use https when NODE_ENV=production');
-    if (!env.GITHUB_CLIENT_ID) problems.push('GITHUB_CLIENT_ID: required when NODE_ENV=production (people sign in with GitHub; the dev sign-in page is for local use only)');
-    if (env.CIMD_ALLOW_LOOPBACK) problems.push('CIMD_ALLOW_LOOPBACK: must not be enabled when NODE_ENV=production (it lets client metadata URLs reach loopback)');
+    if (!env.GITHUB_CLIENT_ID)
+      problems.push('GITHUB_CLIENT_ID: required when NODE_ENV=production (people sign in with GitHub; the dev sign-in page is for local use only)');
+    if (env.CIMD_ALLOW_LOOPBACK)
+      problems.push('CIMD_ALLOW_LOOPBACK: must not be enabled when NODE_ENV=production (it lets client metadata URLs reach loopback)');
   }
   if (problems.length) throw new EnvironmentError(problems);
   return env;

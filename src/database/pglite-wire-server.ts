@@ -134,9 +134,7 @@ class WireConnection {
 
   /** Runs a unit after this connection's previous ones; `complete` = it ends at a Sync or Query. */
   private submit(unit: Buffer[], complete: boolean): void {
-    this.work = this.work
-      .then(() => this.run(Buffer.concat(unit), complete))
-      .catch(() => void this.close());
+    this.work = this.work.then(() => this.run(Buffer.concat(unit), complete)).catch(() => void this.close());
   }
 
   private async run(bytes: Buffer, complete: boolean): Promise<void> {

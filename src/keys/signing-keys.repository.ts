@@ -22,10 +22,7 @@ export class SigningKeysRepository {
    * Runs `create` only if no active key exists, under an advisory lock so that instances starting
    * together agree on one key; or, with `rotate`, retires the active keys and adds the new one.
    */
-  async addKey(
-    make: () => Promise<SigningKeyEntity>,
-    opts: { onlyIfNoActive: boolean; retireUntil?: Date },
-  ): Promise<void> {
+  async addKey(make: () => Promise<SigningKeyEntity>, opts: { onlyIfNoActive: boolean; retireUntil?: Date }): Promise<void> {
     await this.dataSource.transaction(async (em: EntityManager) => {
       await em.query('SELECT pg_advisory_xact_lock($1)', [KEY_CREATION_LOCK]);
       const repo = em.getRepository(SigningKeyEntity);

@@ -43,7 +43,7 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
     this.box = new SecretBox(resolveKeyEncryptionSecret(this.config), 'signing-keys');
     await this.repository.addKey(() => this.generate(), { onlyIfNoActive: true });
     await this.reload();
-    this.timer = setInterval(() => this.reload().catch((e: Error) => this.logger.warn(`Key reload failed: ${e.message}`)), RELOAD_INTERVAL_MS);
+    this.timer = setInterval(() => void this.reload().catch((e: Error) => this.logger.warn(`Key reload failed: ${e.message}`)), RELOAD_INTERVAL_MS);
     this.timer.unref();
   }
 

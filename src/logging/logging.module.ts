@@ -33,14 +33,29 @@ export class LoggingModule {
               base: { service: 'secure-mcp-server' },
               messageKey: 'msg',
               genReqId: (_req: IncomingMessage, res: ServerResponse) => String(res.getHeader('x-request-id') ?? ''),
-              autoLogging: { ignore: (req: IncomingMessage) => QUIET_PATHS.has(((req as { originalUrl?: string }).originalUrl ?? req.url ?? '').split('?')[0]) },
+              autoLogging: {
+                ignore: (req: IncomingMessage) => QUIET_PATHS.has(((req as { originalUrl?: string }).originalUrl ?? req.url ?? '').split('?')[0]),
+              },
               customLogLevel: (_req: IncomingMessage, res: ServerResponse, err?: Error) => (err || res.statusCode >= 500 ? 'error' : 'info'),
               quietReqLogger: true,
               serializers: {
                 req: (req: { id?: string; method?: string; url?: string }) => ({ id: req.id, method: req.method, path: (req.url ?? '').split('?')[0] }),
                 res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
               },
-              redact: { paths: ['req.headers', 'res.headers', '*.authorization', '*.cookie', '*.token', '*.access_token', '*.refresh_token', '*.client_secret', '*.code'], remove: true },
+              redact: {
+                paths: [
+                  'req.headers',
+                  'res.headers',
+                  '*.authorization',
+                  '*.cookie',
+                  '*.token',
+                  '*.access_token',
+                  '*.refresh_token',
+                  '*.client_secret',
+                  '*.code',
+                ],
+                remove: true,
+              },
               mixin: () => {
                 const c = context.current();
                 return c ? { requestId: c.requestId, userId: c.principal?.userId, clientId: c.clientId } : {};

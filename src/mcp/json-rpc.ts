@@ -1,9 +1,6 @@
 import type { JSONRPCNotification, JSONRPCRequest } from '@modelcontextprotocol/sdk/types.js';
 
-export type IncomingMessage =
-  | { kind: 'request'; message: JSONRPCRequest }
-  | { kind: 'notification'; message: JSONRPCNotification }
-  | { kind: 'response' };
+export type IncomingMessage = { kind: 'request'; message: JSONRPCRequest } | { kind: 'notification'; message: JSONRPCNotification } | { kind: 'response' };
 
 /** JSON-RPC 2.0 §4–5 shape check, cheap enough for the hot path; the SDK validates params per method. */
 export function classify(value: unknown): IncomingMessage | undefined {

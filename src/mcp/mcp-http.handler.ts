@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/only-throw-error, @typescript-eslint/prefer-promise-reject-errors, @typescript-eslint/no-base-to-string -- Reply is a response thrown and rejected for early exit, deliberately not an Error (no stack capture per request). */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { HttpException, Injectable, Logger } from '@nestjs/common';
@@ -62,14 +63,19 @@ export class McpHttpHandler {
     const started = performance.now();
     this.context.run(requestId, () => {
       const headers: Headers = { ...this.baseHeaders, 'x-request-id': requestId };
-      this.serve(req, headers)
+      void this.serve(req, headers)
         .catch((e: unknown) => this.failure(e))
         .then((reply) => {
           this.send(res, reply, headers);
           const seconds = (performance.now() - started) / 1000;
           this.metrics.httpDuration.observe({ method: req.method ?? '', route: '/mcp', status: String(reply.status) }, seconds);
           // The same access line pino-http writes for every other route.
-          this.logger.log({ msg: 'request completed', req: { id: requestId, method: req.method, path: '/mcp' }, res: { statusCode: reply.status }, responseTime: Math.round(seconds * 1000) });
+          this.logger.log({
+            msg: 'request completed',
+            req: { id: requestId, method: req.method, path: '/mcp' },
+            res: { statusCode: reply.status },
+            responseTime: Math.round(seconds * 1000),
+          });
         });
     });
   }
@@ -80,7 +86,11 @@ export class McpHttpHandler {
     const caller = await this.authenticator.authenticate(req.headers, req.url ?? '/mcp', req.method ?? 'POST');
     const retryAfter = await this.limiter.hit('mcp', `caller:${caller.userId ?? '-'}|${caller.clientId}`);
     if (retryAfter !== undefined) {
-      throw new Reply(429, { error: 'too_many_requests', error_description: 'Too many requests; retry after the number of seconds in Retry-After' }, { 'retry-after': retryAfter });
+      throw new Reply(
+        429,
+        { error: 'too_many_requests', error_description: 'Too many requests; retry after the number of seconds in Retry-After' },
+        { 'retry-after': retryAfter },
+      );
     }
     // A stateless server offers no standalone SSE stream and has no session to delete.
     if (req.method !== 'POST') {
@@ -89,7 +99,10 @@ export class McpHttpHandler {
     // Transports §Protocol Version Header: unsupported -> 400; absent -> assume 2025-03-26.
     const version = req.headers['mcp-protocol-version'];
     if (version !== undefined && !SUPPORTED_VERSIONS.has(String(version))) {
-      throw new Reply(400, rpcError(null, ErrorCode.InvalidRequest, `Unsupported MCP-Protocol-Version: ${String(version)} (supported: ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')})`));
+      throw new Reply(
+        400,
+        rpcError(null, ErrorCode.InvalidRequest, `Unsupported MCP-Protocol-Version: ${String(version)} (supported: ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')})`),
+      );
     }
     if (!/^application\/([a-z0-9.+-]+\+)?json\s*(;|$)/i.test(req.headers['content-type'] ?? '')) {
       throw new Reply(415, rpcError(null, ErrorCode.InvalidRequest, 'Content-Type must be application/json'));

@@ -59,8 +59,8 @@ export class McpRegistry implements OnModuleInit {
       const proto = Object.getPrototypeOf(instance) as object;
       for (const method of this.scanner.getAllMethodNames(proto)) {
         const fn = instance[method];
-        const scopes = this.reflector.getAllAndOverride<string[] | undefined>(MetadataKey.RequiredScopes, [fn, wrapper.metatype as Function]) ?? [];
-        const handler = fn.bind(instance) as Handler;
+        const scopes = this.reflector.getAllAndOverride<string[] | undefined>(MetadataKey.RequiredScopes, [fn, wrapper.metatype]) ?? [];
+        const handler: Handler = fn.bind(instance);
         const tool = this.reflector.get<McpToolOptions | undefined>(MetadataKey.McpTool, fn);
         if (tool) this.addTool(tool, scopes, handler);
         const resource = this.reflector.get<McpResourceOptions | undefined>(MetadataKey.McpResource, fn);

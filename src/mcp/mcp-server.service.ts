@@ -25,6 +25,7 @@ import type { AuditKind, AuditOutcome } from '../audit/audit-event.js';
 import { HttpRouterTransport } from './http-router.transport.js';
 import { McpRegistry, type RegisteredTool } from './mcp-registry.service.js';
 import { DomainError } from '../common/errors/domain-error.js';
+import { describeError } from '../common/errors/describe-error.js';
 
 export const SERVER_INFO = { name: 'secure-mcp-server', version: '0.1.0' };
 const RESOURCE_NOT_FOUND = -32002;
@@ -51,10 +52,14 @@ export class McpServerService implements OnModuleInit, OnApplicationShutdown {
     s.setRequestHandler(ListToolsRequestSchema, () => ({ tools: this.visible(this.registry.tools.values()).map((t) => t.definition) }));
     s.setRequestHandler(CallToolRequestSchema, (req) => this.callTool(req.params.name, req.params.arguments));
     s.setRequestHandler(ListResourcesRequestSchema, () => ({
-      resources: this.visible(this.registry.resources).filter((r) => r.uri).map((r) => r.definition as { uri: string; name: string }),
+      resources: this.visible(this.registry.resources)
+        .filter((r) => r.uri)
+        .map((r) => r.definition as { uri: string; name: string }),
     }));
     s.setRequestHandler(ListResourceTemplatesRequestSchema, () => ({
-      resourceTemplates: this.visible(this.registry.resources).filter((r) => r.template).map((r) => r.definition as { uriTemplate: string; name: string }),
+      resourceTemplates: this.visible(this.registry.resources)
+        .filter((r) => r.template)
+        .map((r) => r.definition as { uriTemplate: string; name: string }),
     }));
     s.setRequestHandler(ReadResourceRequestSchema, (req) => this.readResource(req.params.uri));
     s.setRequestHandler(ListPromptsRequestSchema, () => ({ prompts: this.visible(this.registry.prompts.values()).map((p) => p.definition) }));
@@ -74,7 +79,7 @@ export class McpServerService implements OnModuleInit, OnApplicationShutdown {
    * through the SDK Server instead.
    */
   fastToolCall(message: JSONRPCRequest): Promise<JSONRPCMessage> | undefined {
-    const params = message.params as Record<string, unknown> | undefined;
+    const params = message.params;
     if (message.method !== 'tools/call' || !params || typeof params.name !== 'string' || '_meta' in params) return undefined;
     const args = params.arguments;
     if (args !== undefined && (typeof args !== 'object' || args === null || Array.isArray(args))) return undefined;
@@ -83,7 +88,7 @@ export class McpServerService implements OnModuleInit, OnApplicationShutdown {
       (e: unknown): JSONRPCMessage => {
         const code = e instanceof McpError ? e.code : ErrorCode.InternalError;
         const text = e instanceof McpError ? e.message : `Internal error (request id ${this.context.requestId})`;
-        if (!(e instanceof McpError)) this.logger.error(`tools/call failed (request ${this.context.requestId}): ${(e as Error)?.stack ?? e}`);
+        if (!(e instanceof McpError)) this.logger.error(`tools/call failed (request ${this.context.requestId}): ${describeError(e)}`);
         return { jsonrpc: '2.0', id: message.id, error: { code, message: text } };
       },
     );
@@ -168,7 +173,7 @@ export class McpServerService implements OnModuleInit, OnApplicationShutdown {
       return errorResult(e.message);
     }
     this.record('tool', name, 'failed', started);
-    this.logger.error(`Tool ${name} failed (request ${this.context.requestId}): ${(e as Error)?.stack ?? e}`);
+    this.logger.error(`Tool ${name} failed (request ${this.context.requestId}): ${describeError(e)}`);
     return errorResult(`Internal error while running ${name} (request id ${this.context.requestId})`);
   }
 
@@ -178,7 +183,7 @@ export class McpServerService implements OnModuleInit, OnApplicationShutdown {
       return new McpError(code, e.message);
     }
     this.record(kind, name, 'failed', started);
-    this.logger.error(`${kind} ${name} failed (request ${this.context.requestId}): ${(e as Error)?.stack ?? e}`);
+    this.logger.error(`${kind} ${name} failed (request ${this.context.requestId}): ${describeError(e)}`);
     return new McpError(ErrorCode.InternalError, `Internal error (request id ${this.context.requestId})`);
   }
 

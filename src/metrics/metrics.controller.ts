@@ -25,7 +25,10 @@ export class MetricsController {
       return;
     }
     if (expected && !safeEqual(req.headers.authorization ?? '', `Bearer ${expected}`)) {
-      res.status(401).setHeader('WWW-Authenticate', 'Bearer realm="metrics"').json({ error: 'unauthorized', error_description: 'Bearer METRICS_TOKEN required' });
+      res
+        .status(401)
+        .setHeader('WWW-Authenticate', 'Bearer realm="metrics"')
+        .json({ error: 'unauthorized', error_description: 'Bearer METRICS_TOKEN required' });
       return;
     }
     res.setHeader('Content-Type', this.metrics.registry.contentType);

@@ -123,19 +123,25 @@ describe('NotesService', () => {
   });
 
   describe('not found', () => {
-    it.each(['not-a-uuid', '', '123', `${randomUUID()}x`, "' OR 1=1 --"])('an id that is not a UUID (%j) is "not found" without a repository call', async (id) => {
-      await as(ALICE, async () => {
-        for (const op of [() => service.get(id), () => service.update(id, { title: 'x' }), () => service.delete(id)]) {
-          const e = await domainError(op());
-          expect(e.code).toBe('not_found');
-          expect(e.message).toBe(`Note not found: ${id}`);
-        }
-      });
-      expect(repo.calls).toEqual([]);
-    });
+    it.each(['not-a-uuid', '', '123', `${randomUUID()}x`, "' OR 1=1 --"])(
+      'an id that is not a UUID (%j) is "not found" without a repository call',
+      async (id) => {
+        await as(ALICE, async () => {
+          for (const op of [() => service.get(id), () => service.update(id, { title: 'x' }), () => service.delete(id)]) {
+            const e = await domainError(op());
+            expect(e.code).toBe('not_found');
+            expect(e.message).toBe(`Note not found: ${id}`);
+          }
+        });
+        expect(repo.calls).toEqual([]);
+      },
+    );
 
     it('a note the repository does not return (absent, or someone else\'s) is "not found" with the same message', async () => {
-      repo.on('get', () => undefined).on('update', () => undefined).on('delete', () => false);
+      repo
+        .on('get', () => undefined)
+        .on('update', () => undefined)
+        .on('delete', () => false);
       const id = randomUUID();
       await as(ALICE, async () => {
         for (const op of [() => service.get(id), () => service.update(id, { body: 'y' }), () => service.delete(id)]) {
@@ -158,7 +164,11 @@ describe('NotesService', () => {
 
   describe('pagination', () => {
     it('asks for one row more than the page and returns a cursor for the last note shown', async () => {
-      const rows = [note({ createdAt: '2025-11-22T10:00:03.000003Z' }), note({ createdAt: '2025-11-22T10:00:02.000002Z' }), note({ createdAt: '2025-11-22T10:00:01.000001Z' })];
+      const rows = [
+        note({ createdAt: '2025-11-22T10:00:03.000003Z' }),
+        note({ createdAt: '2025-11-22T10:00:02.000002Z' }),
+        note({ createdAt: '2025-11-22T10:00:01.000001Z' }),
+      ];
       repo.on('list', () => rows);
       const page = await as(ALICE, () => service.list(2));
       expect(repo.calls[0].args).toEqual([ALICE, 3, undefined]);

@@ -109,15 +109,19 @@ export class NotesTools {
     name: 'notes.summarize-recent',
     title: 'Summarise recent notes',
     description: 'Asks the model to summarise your most recent notes.',
-    args: z.object({ count: z.string().regex(/^\d{1,2}$/, 'must be a number from 1 to 50').optional().describe('How many notes (default 10)') }),
+    args: z.object({
+      count: z
+        .string()
+        .regex(/^\d{1,2}$/, 'must be a number from 1 to 50')
+        .optional()
+        .describe('How many notes (default 10)'),
+    }),
   })
   @RequireScope(NOTES_READ)
   async summarizeRecent(args: { count?: string }) {
     const count = Math.min(Math.max(Number(args.count ?? 10), 1), NOTE_PAGE_MAX);
     const { notes } = await this.notes.list(count);
-    const text = notes.length
-      ? notes.map((n) => `## ${n.title} (${n.createdAt})\n${n.body}`).join('\n\n')
-      : '(You have no notes yet.)';
+    const text = notes.length ? notes.map((n) => `## ${n.title} (${n.createdAt})\n${n.body}`).join('\n\n') : '(You have no notes yet.)';
     return {
       description: `Summary of your ${notes.length} most recent notes`,
       messages: [

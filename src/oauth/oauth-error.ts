@@ -28,9 +28,13 @@ export class OAuthError extends HttpErrorWithHeaders {
     opts: { status?: number; basicChallenge?: boolean } = {},
   ) {
     const status = opts.status ?? (code === 'invalid_client' ? 401 : code === 'server_error' ? 500 : 400);
-    super(status, { error: code, error_description: description }, {
-      ...NO_STORE,
-      ...(opts.basicChallenge ? { 'WWW-Authenticate': 'Basic realm="secure-mcp-server", charset="UTF-8"' } : {}),
-    });
+    super(
+      status,
+      { error: code, error_description: description },
+      {
+        ...NO_STORE,
+        ...(opts.basicChallenge ? { 'WWW-Authenticate': 'Basic realm="secure-mcp-server", charset="UTF-8"' } : {}),
+      },
+    );
   }
 }

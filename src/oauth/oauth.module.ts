@@ -68,7 +68,9 @@ export class OAuthModule implements NestModule {
         GrantsRepository,
         TokenService,
         OAuthCleanupTask,
-        ...(github ? [GithubStrategy, GithubLoginService, { provide: UpstreamLogin, useExisting: GithubLoginService }] : [{ provide: UpstreamLogin, useClass: DevLoginService }]),
+        ...(github
+          ? [GithubStrategy, GithubLoginService, { provide: UpstreamLogin, useExisting: GithubLoginService }]
+          : [{ provide: UpstreamLogin, useClass: DevLoginService }]),
       ],
       exports: [TokenService],
     };
@@ -78,9 +80,16 @@ export class OAuthModule implements NestModule {
     consumer
       .apply(PublicCorsMiddleware)
       .forRoutes(
-        ...['.well-known/oauth-authorization-server', '.well-known/openid-configuration', '.well-known/jwks.json', '.well-known/oauth-protected-resource', '.well-known/oauth-protected-resource/mcp', 'register', 'token', 'revoke'].map(
-          (path) => ({ path, method: RequestMethod.ALL }),
-        ),
+        ...[
+          '.well-known/oauth-authorization-server',
+          '.well-known/openid-configuration',
+          '.well-known/jwks.json',
+          '.well-known/oauth-protected-resource',
+          '.well-known/oauth-protected-resource/mcp',
+          'register',
+          'token',
+          'revoke',
+        ].map((path) => ({ path, method: RequestMethod.ALL })),
       );
   }
 }

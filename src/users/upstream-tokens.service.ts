@@ -29,10 +29,10 @@ export class UpstreamTokensService {
 
   /** The calling user's GitHub token, for tools that call GitHub on their behalf. */
   async forCurrentUser(provider: 'github' = 'github'): Promise<string | undefined> {
-    const rows = await this.sql.query<{ sealed: string }>(
-      `SELECT access_token_encrypted AS sealed FROM upstream_tokens WHERE user_id = $1 AND provider = $2`,
-      [this.context.principal().userId, provider],
-    );
+    const rows = await this.sql.query<{ sealed: string }>(`SELECT access_token_encrypted AS sealed FROM upstream_tokens WHERE user_id = $1 AND provider = $2`, [
+      this.context.principal().userId,
+      provider,
+    ]);
     return rows[0] ? this.secretBox().open(rows[0].sealed) : undefined;
   }
 

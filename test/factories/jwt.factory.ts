@@ -16,7 +16,7 @@ export function accessTokenClaims(t: TestApp, userId: string, overrides: Record<
     scope: ALL_NOTES_SCOPES.join(' '),
     ...overrides,
   };
-  return Object.fromEntries(Object.entries(claims).filter(([, v]) => v !== undefined)) as JWTPayload;
+  return Object.fromEntries(Object.entries(claims).filter(([, v]) => v !== undefined));
 }
 
 function withTimes(payload: JWTPayload, expiresIn: number): JWTPayload {

@@ -4,14 +4,17 @@
  * methods that return promises).
  */
 export function strictFake<T>(name: string, log: string[], answers: Record<string, (...args: any[]) => unknown>): T {
-  return new Proxy({} as Record<string, unknown>, {
-    get: (_t, method: string) => {
-      const answer = answers[method];
-      if (!answer) throw new Error(`unexpected ${name}.${method}`);
-      return (...args: unknown[]) => {
-        log.push(`${name}.${method}(${args.map((a) => JSON.stringify(a)).join(', ')})`);
-        return answer(...args);
-      };
+  return new Proxy(
+    {},
+    {
+      get: (_t, method: string) => {
+        const answer = answers[method];
+        if (!answer) throw new Error(`unexpected ${name}.${method}`);
+        return (...args: unknown[]) => {
+          log.push(`${name}.${method}(${args.map((a) => JSON.stringify(a)).join(', ')})`);
+          return answer(...args);
+        };
+      },
     },
-  }) as T;
+  ) as T;
 }

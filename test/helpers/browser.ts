@@ -45,7 +45,11 @@ export class TestBrowser {
 
   /** Submits a form (application/x-www-form-urlencoded), following redirects on followed origins. */
   async submit(url: string, fields: Record<string, string>): Promise<{ status: number; url: string; location?: string; text: string; headers: Headers }> {
-    const res = await this.request(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() });
+    const res = await this.request(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(fields).toString(),
+    });
     if (res.status >= 300 && res.status < 400 && res.location && this.followOrigins.includes(new URL(res.location).origin)) {
       return this.visit(res.location);
     }
@@ -61,5 +65,10 @@ export function hiddenFields(html: string): Record<string, string> {
 }
 
 function decodeHtml(s: string): string {
-  return s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  return s
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 }

@@ -166,5 +166,10 @@ export async function mcpStatus(t: TestApp, accessToken: string): Promise<number
 
 /** Polls /mcp until the token gets `expected` (revocation reaches every instance within about a second). */
 export function waitForMcpStatus(t: TestApp, accessToken: string, expected: number, timeoutMs = 1500): Promise<number> {
-  return pollUntil(() => mcpStatus(t, accessToken), (s) => s === expected, timeoutMs, 100);
+  return pollUntil(
+    () => mcpStatus(t, accessToken),
+    (s) => s === expected,
+    timeoutMs,
+    100,
+  );
 }

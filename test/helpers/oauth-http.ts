@@ -42,7 +42,11 @@ export async function postForm(
 ): Promise<HttpResult> {
   const body = new URLSearchParams();
   for (const [k, v] of Object.entries(fields)) if (v !== undefined) body.append(k, v);
-  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', ...(opts.basic ? { authorization: basicHeader(opts.basic) } : {}), ...opts.headers };
+  const headers: Record<string, string> = {
+    'content-type': 'application/x-www-form-urlencoded',
+    ...(opts.basic ? { authorization: basicHeader(opts.basic) } : {}),
+    ...opts.headers,
+  };
   const res = await fetch(url, { method: 'POST', headers, body: body.toString(), redirect: 'manual' });
   return toResult(res, url);
 }

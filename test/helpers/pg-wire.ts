@@ -24,7 +24,13 @@ export class PgWire {
       socket.once('error', reject);
     });
     const wire = new PgWire(socket);
-    const params = Buffer.concat([cstr('user'), cstr(decodeURIComponent(u.username || 'postgres')), cstr('database'), cstr(u.pathname.slice(1) || 'postgres'), Buffer.from([0])]);
+    const params = Buffer.concat([
+      cstr('user'),
+      cstr(decodeURIComponent(u.username || 'postgres')),
+      cstr('database'),
+      cstr(u.pathname.slice(1) || 'postgres'),
+      Buffer.from([0]),
+    ]);
     const startup = Buffer.alloc(8);
     startup.writeInt32BE(8 + params.length, 0);
     startup.writeInt32BE(196608, 4);

@@ -25,7 +25,7 @@ export class RoundRobinProxy {
       req.pipe(upstream);
     });
     await new Promise<void>((r) => this.server!.listen(port, '127.0.0.1', r));
-    this.port = (this.server!.address() as { port: number }).port;
+    this.port = (this.server.address() as { port: number }).port;
     return this.port;
   }
 

@@ -18,14 +18,14 @@ export class TcpProxy {
 
   /** Listens on 127.0.0.1 (a free port) and forwards to `target`. */
   static async start(target: { host: string; port: number }): Promise<TcpProxy> {
-    let proxy: TcpProxy | undefined;
-    const server = createServer((client) => proxy?.onConnection(client));
+    const holder: { proxy?: TcpProxy } = {};
+    const server = createServer((client) => holder.proxy?.onConnection(client));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(0, '127.0.0.1', () => resolve());
     });
-    proxy = new TcpProxy(server, target, (server.address() as { port: number }).port);
-    return proxy;
+    holder.proxy = new TcpProxy(server, target, (server.address() as { port: number }).port);
+    return holder.proxy;
   }
 
   /** `url` with its host and port replaced by the proxy's. */

@@ -36,7 +36,7 @@ const it = Object.assign((name: string, fn: Body, timeout?: number) => void node
   each: each((name, fn) => void nodeIt(name, { timeout: TIMEOUT }, async () => void (await fn()))),
 });
 const describe = Object.assign((name: string, fn: () => void) => void nodeDescribe(name, fn), {
-  each: each((name, fn) => void nodeDescribe(name, fn as () => void)),
+  each: each((name, fn) => void nodeDescribe(name, () => void fn())),
 });
 
 const hook = (register: typeof before) => (fn: Body, timeout?: number) => register(async () => void (await fn()), { timeout: timeout ?? TIMEOUT });

@@ -39,7 +39,10 @@ describe('AdminApiKeysService.create', () => {
   });
 
   it('acts as the calling administrator by default, with de-duplicated scopes and no expiry', async () => {
-    await expect(service().create({ name: 'CI', scopes: ['notes:read', 'notes:read', 'admin'] })).resolves.toEqual({ key: 'smcp_secret', apiKey: { id: 'k1' } });
+    await expect(service().create({ name: 'CI', scopes: ['notes:read', 'notes:read', 'admin'] })).resolves.toEqual({
+      key: 'smcp_secret',
+      apiKey: { id: 'k1' },
+    });
     expect(created).toEqual([{ name: 'CI', scopes: ['notes:read', 'admin'], userId: ADMIN.userId, createdBy: ADMIN.userId, expiresAt: null }]);
   });
 

@@ -55,7 +55,10 @@ export class AdminClientsRepository {
         [clientId],
       );
       if (clients.length === 0) return undefined;
-      const grants = await q(`UPDATE grants SET revoked_at = now(), revoked_reason = $2 WHERE client_id = $1 AND revoked_at IS NULL RETURNING id`, [clientId, reason]);
+      const grants = await q(`UPDATE grants SET revoked_at = now(), revoked_reason = $2 WHERE client_id = $1 AND revoked_at IS NULL RETURNING id`, [
+        clientId,
+        reason,
+      ]);
       return { revokedAt: clients[0].revokedAt, grantsRevoked: grants.length };
     });
   }

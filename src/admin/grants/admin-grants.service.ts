@@ -5,7 +5,6 @@ import { decodeCursor, DEFAULT_PAGE_SIZE, toPage, UUID_ID, type Page } from '../
 import type { AdminGrant, GrantFilter } from './admin-grant.js';
 import { AdminGrantsRepository } from './admin-grants.repository.js';
 
-
 @Injectable()
 export class AdminGrantsService {
   constructor(

@@ -1,6 +1,6 @@
 import type { TokenRevocationService } from '../../auth/token-revocation.service.js';
 import type { RequestContextService } from '../../common/context/request-context.service.js';
-import { DomainError } from '../../common/errors/domain-error.js';
+import { type DomainError } from '../../common/errors/domain-error.js';
 import type { AdminGrantsRepository } from '../grants/admin-grants.repository.js';
 import type { AdminUser } from './admin-user.js';
 import type { AdminUsersRepository } from './admin-users.repository.js';
@@ -28,7 +28,11 @@ describe('AdminUsersService.disable', () => {
   it('disables and revokes in the database, then announces the user revocation to every instance', async () => {
     const log: string[] = [];
     await expect(service(log, true).disable(TARGET)).resolves.toEqual({ user, grantsRevoked: 3 });
-    expect(log).toEqual([`users.disable("${TARGET}", "user disabled by an administrator")`, `revocations.revoke("user", "${TARGET}")`, `users.find("${TARGET}")`]);
+    expect(log).toEqual([
+      `users.disable("${TARGET}", "user disabled by an administrator")`,
+      `revocations.revoke("user", "${TARGET}")`,
+      `users.find("${TARGET}")`,
+    ]);
   });
 
   it('an unknown user is not_found and announces nothing', async () => {

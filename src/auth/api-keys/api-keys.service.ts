@@ -32,7 +32,13 @@ export class ApiKeysService {
     private readonly revocations: TokenRevocationService,
   ) {}
 
-  async create(input: { name: string; scopes: string[]; userId: string; createdBy: string | null; expiresAt: Date | null }): Promise<{ key: string; view: ApiKeyView }> {
+  async create(input: {
+    name: string;
+    scopes: string[];
+    userId: string;
+    createdBy: string | null;
+    expiresAt: Date | null;
+  }): Promise<{ key: string; view: ApiKeyView }> {
     const secret = randomToken(32);
     const id = await this.keys.insert({ ...input, keyHash: sha256(secret) });
     const record = (await this.keys.findById(id))!;
@@ -59,7 +65,8 @@ export class ApiKeysService {
     if (!record || !safeEqual(sha256(parsed.secret), record.keyHash)) return undefined;
     if (record.revokedAt || record.userDisabledAt) return undefined;
     if (record.expiresAt && new Date(record.expiresAt).getTime() <= Date.now()) return undefined;
-    if (this.revocations.isRevoked({ apiKeyId: record.id, userId: record.userId, issuedAt: Math.floor(new Date(record.createdAt).getTime() / 1000) })) return undefined;
+    if (this.revocations.isRevoked({ apiKeyId: record.id, userId: record.userId, issuedAt: Math.floor(new Date(record.createdAt).getTime() / 1000) }))
+      return undefined;
     this.touch(record.id);
     return { id: record.id, name: record.name, userId: record.userId, login: record.login, scopes: new Set(record.scopes) };
   }

@@ -144,7 +144,8 @@ export class AuthorizationService {
   /** Approved without a signed-in browser: hand out a single-use upstream state (~10 min, the request's lifetime). */
   async beginUpstream(request: AuthorizationRequest): Promise<string> {
     const state = randomToken(32);
-    if (!(await this.requests.beginUpstream(request.idHash, sha256(state)))) throw new AuthorizePageError(400, 'Request expired', 'This sign-in request has expired. Start again from your MCP client.');
+    if (!(await this.requests.beginUpstream(request.idHash, sha256(state))))
+      throw new AuthorizePageError(400, 'Request expired', 'This sign-in request has expired. Start again from your MCP client.');
     return state;
   }
 
@@ -153,7 +154,11 @@ export class AuthorizationService {
    * presented by the same browser; it is consumed atomically so a replay finds nothing.
    */
   async takeForCallback(state: string | undefined, browser: string | undefined): Promise<AuthorizationRequest> {
-    const invalid = new AuthorizePageError(400, 'Invalid sign-in state', 'This sign-in link is invalid, expired or was already used. Start again from your MCP client.');
+    const invalid = new AuthorizePageError(
+      400,
+      'Invalid sign-in state',
+      'This sign-in link is invalid, expired or was already used. Start again from your MCP client.',
+    );
     if (!state || state.length > 200) throw invalid;
     const pending = await this.requests.findByUpstreamState(sha256(state));
     if (!pending || !browser || !pending.flowHash || !safeEqual(sha256(browser), pending.flowHash)) throw invalid;

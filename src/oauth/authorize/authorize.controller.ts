@@ -62,8 +62,10 @@ export class AuthorizeController {
     const csrf = typeof form.csrf_token === 'string' ? form.csrf_token : '';
     if (!requestId || !csrf) return errorPage(res, 403, 'Request refused', 'The form is missing its security token. Start again from your MCP client.');
     const pending = await this.authz.pendingForConsent(requestId, csrf, this.sessions.browser(req));
-    if (pending === 'forbidden') return errorPage(res, 403, 'Request refused', 'The security token does not match this browser. Start again from your MCP client.');
-    if (!pending) return errorPage(res, 400, 'Request expired', 'This authorization request has expired or was already used. Start again from your MCP client.');
+    if (pending === 'forbidden')
+      return errorPage(res, 403, 'Request refused', 'The security token does not match this browser. Start again from your MCP client.');
+    if (!pending)
+      return errorPage(res, 400, 'Request expired', 'This authorization request has expired or was already used. Start again from your MCP client.');
     if (form.decision === 'deny') {
       const taken = await this.authz.take(pending);
       return res.redirect(302, this.authz.errorRedirect(taken.redirectUri, taken.state, 'access_denied', 'The user denied the request'));

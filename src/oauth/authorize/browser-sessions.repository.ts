@@ -12,7 +12,11 @@ export class BrowserSessionsRepository {
   constructor(private readonly sql: SqlService) {}
 
   async create(idHash: string, userId: string, ttlSeconds: number): Promise<void> {
-    await this.sql.query(`INSERT INTO browser_sessions (id_hash, user_id, expires_at) VALUES ($1, $2, now() + make_interval(secs => $3))`, [idHash, userId, ttlSeconds]);
+    await this.sql.query(`INSERT INTO browser_sessions (id_hash, user_id, expires_at) VALUES ($1, $2, now() + make_interval(secs => $3))`, [
+      idHash,
+      userId,
+      ttlSeconds,
+    ]);
   }
 
   async findUser(idHash: string): Promise<SessionUser | undefined> {

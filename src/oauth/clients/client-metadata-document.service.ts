@@ -74,7 +74,7 @@ export class ClientMetadataDocumentService {
       grantTypes: grants as GrantType[],
       redirectUris: uris as string[],
       scope: typeof doc.scope === 'string' ? doc.scope : null,
-      clientName: (name as string | undefined) ?? null,
+      clientName: name ?? null,
       metadata: { client_uri: doc.client_uri, logo_uri: doc.logo_uri },
     };
   }
@@ -92,36 +92,40 @@ export class ClientMetadataDocumentService {
         this.logger.warn(`CIMD fetch of ${clientId} failed: ${msg}`);
         reject(new OAuthError('invalid_client', `Could not use the client metadata document at ${clientId}: ${msg}`));
       };
-      const req = request(url, { method: 'GET', headers: { accept: 'application/json' }, lookup: guardedLookup(allowPrivate), timeout: TIMEOUT_MS }, (res: IncomingMessage) => {
-        if (res.statusCode !== 200) {
-          res.resume();
-          return fail(`HTTP ${res.statusCode} (redirects are not followed)`);
-        }
-        if (!/^application\/([a-z.+-]*\+)?json\b/i.test(res.headers['content-type'] ?? '')) {
-          res.resume();
-          return fail('content type must be application/json');
-        }
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (chunk: Buffer) => {
-          size += chunk.length;
-          if (size > MAX_BYTES) {
-            req.destroy();
-            fail(`document is larger than ${MAX_BYTES} bytes`);
-          } else chunks.push(chunk);
-        });
-        res.on('end', () => {
-          if (size > MAX_BYTES) return;
-          try {
-            const doc = JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
-            if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return fail('document must be a JSON object');
-            resolve(doc as Record<string, unknown>);
-          } catch {
-            fail('document is not valid JSON');
+      const req = request(
+        url,
+        { method: 'GET', headers: { accept: 'application/json' }, lookup: guardedLookup(allowPrivate), timeout: TIMEOUT_MS },
+        (res: IncomingMessage) => {
+          if (res.statusCode !== 200) {
+            res.resume();
+            return fail(`HTTP ${res.statusCode} (redirects are not followed)`);
           }
-        });
-        res.on('error', (e) => fail(e.message));
-      });
+          if (!/^application\/([a-z.+-]*\+)?json\b/i.test(res.headers['content-type'] ?? '')) {
+            res.resume();
+            return fail('content type must be application/json');
+          }
+          const chunks: Buffer[] = [];
+          let size = 0;
+          res.on('data', (chunk: Buffer) => {
+            size += chunk.length;
+            if (size > MAX_BYTES) {
+              req.destroy();
+              fail(`document is larger than ${MAX_BYTES} bytes`);
+            } else chunks.push(chunk);
+          });
+          res.on('end', () => {
+            if (size > MAX_BYTES) return;
+            try {
+              const doc = JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+              if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return fail('document must be a JSON object');
+              resolve(doc as Record<string, unknown>);
+            } catch {
+              fail('document is not valid JSON');
+            }
+          });
+          res.on('error', (e) => fail(e.message));
+        },
+      );
       req.on('timeout', () => req.destroy(new Error('timed out')));
       req.on('error', (e) => fail(e.message));
       req.end();

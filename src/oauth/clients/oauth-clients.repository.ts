@@ -23,7 +23,18 @@ export class OAuthClientsRepository {
       `INSERT INTO oauth_clients (client_id, kind, client_secret_hash, client_secret_expires_at, token_endpoint_auth_method,
          grant_types, redirect_uris, scope, client_name, metadata)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ${COLUMNS}`,
-      [c.clientId, c.kind, c.clientSecretHash, c.clientSecretExpiresAt, c.tokenEndpointAuthMethod, c.grantTypes, c.redirectUris, c.scope, c.clientName, c.metadata],
+      [
+        c.clientId,
+        c.kind,
+        c.clientSecretHash,
+        c.clientSecretExpiresAt,
+        c.tokenEndpointAuthMethod,
+        c.grantTypes,
+        c.redirectUris,
+        c.scope,
+        c.clientName,
+        c.metadata,
+      ],
     );
     return rows[0];
   }

@@ -24,10 +24,13 @@ const SCOPE_TEXT: Record<string, string> = {
 export function consentPage(res: Response, v: ConsentView): void {
   const host = new URL(v.redirectUri).host;
   const scopes = v.scopes.map((s) => `<li><code>${esc(s)}</code> — ${esc(SCOPE_TEXT[s] ?? 'Access granted by this scope')}</li>`).join('');
-  const who = v.signedInAs ? `<p class="muted">Signed in as <strong>${esc(v.signedInAs)}</strong>.</p>` : `<p class="muted">Next you will sign in with ${esc(v.upstreamName)}.</p>`;
-  const unverified = v.clientKind === 'dcr'
-    ? `<div class="card warn">This client registered itself with this server. Only continue if you started this from an MCP client you trust.</div>`
-    : '';
+  const who = v.signedInAs
+    ? `<p class="muted">Signed in as <strong>${esc(v.signedInAs)}</strong>.</p>`
+    : `<p class="muted">Next you will sign in with ${esc(v.upstreamName)}.</p>`;
+  const unverified =
+    v.clientKind === 'dcr'
+      ? `<div class="card warn">This client registered itself with this server. Only continue if you started this from an MCP client you trust.</div>`
+      : '';
   sendPage(
     res,
     200,

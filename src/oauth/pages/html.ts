@@ -4,7 +4,7 @@ const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;
 
 /** Escapes text for HTML element content and quoted attributes. */
 export function esc(value: unknown): string {
-  return String(value ?? '').replace(/[&<>"']/g, (c) => ENTITIES[c]);
+  return (typeof value === 'string' ? value : value === undefined || value === null ? '' : JSON.stringify(value)).replace(/[&<>"']/g, (c) => ENTITIES[c]);
 }
 
 const STYLE = `body{font-family:system-ui,sans-serif;max-width:34rem;margin:3rem auto;padding:0 1rem;color:#1f2328;line-height:1.5}
@@ -33,5 +33,10 @@ export function sendPage(res: Response, status: number, title: string, body: str
 }
 
 export function errorPage(res: Response, status: number, title: string, message: string): void {
-  sendPage(res, status, title, `<h1>${esc(title)}</h1><p>${esc(message)}</p><p class="muted">You can close this window and try again from your MCP client.</p>`);
+  sendPage(
+    res,
+    status,
+    title,
+    `<h1>${esc(title)}</h1><p>${esc(message)}</p><p class="muted">You can close this window and try again from your MCP client.</p>`,
+  );
 }

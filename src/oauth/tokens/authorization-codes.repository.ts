@@ -33,7 +33,10 @@ export class AuthorizationCodesRepository {
   }
 
   async find(codeHash: string): Promise<AuthorizationCode | undefined> {
-    const rows = await this.sql.query<AuthorizationCode>(`SELECT ${COLUMNS} FROM authorization_codes c JOIN users u ON u.id = c.user_id WHERE c.code_hash = $1`, [codeHash]);
+    const rows = await this.sql.query<AuthorizationCode>(
+      `SELECT ${COLUMNS} FROM authorization_codes c JOIN users u ON u.id = c.user_id WHERE c.code_hash = $1`,
+      [codeHash],
+    );
     return rows[0];
   }
 }

@@ -80,10 +80,10 @@ export class GrantsRepository {
 
   /** Revokes the grant; its refresh tokens stop working because every refresh checks the grant. */
   async revokeGrant(grantId: string, reason: string): Promise<boolean> {
-    const rows = await this.sql.query(
-      `UPDATE grants SET revoked_at = now(), revoked_reason = $2 WHERE id = $1 AND revoked_at IS NULL RETURNING id`,
-      [grantId, reason],
-    );
+    const rows = await this.sql.query(`UPDATE grants SET revoked_at = now(), revoked_reason = $2 WHERE id = $1 AND revoked_at IS NULL RETURNING id`, [
+      grantId,
+      reason,
+    ]);
     return rows.length > 0;
   }
 
@@ -93,17 +93,21 @@ export class GrantsRepository {
   }
 
   private async insertGrant(q: Query, g: NewGrant): Promise<string> {
-    const rows = await q(
-      `INSERT INTO grants (user_id, client_id, scopes, resource, last_used_at) VALUES ($1, $2, $3, $4, now()) RETURNING id`,
-      [g.userId, g.clientId, g.scopes, g.resource],
-    );
+    const rows = await q(`INSERT INTO grants (user_id, client_id, scopes, resource, last_used_at) VALUES ($1, $2, $3, $4, now()) RETURNING id`, [
+      g.userId,
+      g.clientId,
+      g.scopes,
+      g.resource,
+    ]);
     return (rows[0] as { id: string }).id;
   }
 
   private async insertRefresh(q: Query, grantId: string, r: IssuedRefresh): Promise<void> {
-    await q(
-      `INSERT INTO refresh_tokens (token_hash, grant_id, scopes, expires_at) VALUES ($1, $2, $3, now() + make_interval(secs => $4))`,
-      [r.hash, grantId, r.scopes, r.ttlSeconds],
-    );
+    await q(`INSERT INTO refresh_tokens (token_hash, grant_id, scopes, expires_at) VALUES ($1, $2, $3, now() + make_interval(secs => $4))`, [
+      r.hash,
+      grantId,
+      r.scopes,
+      r.ttlSeconds,
+    ]);
   }
 }

@@ -86,7 +86,11 @@ export class TokenService {
     if (!redirectOk) throw new OAuthError('invalid_grant', 'redirect_uri does not match the authorization request');
     if (resource !== undefined && resource !== row.resource) throw new OAuthError('invalid_target', 'resource differs from the authorization request');
     const refresh = client.grantTypes.includes('refresh_token') ? this.newRefresh(row.scopes) : undefined;
-    const grantId = await this.grants.redeemCode(row.codeHash, { userId: row.userId, clientId: client.clientId, scopes: row.scopes, resource: row.resource }, refresh?.record);
+    const grantId = await this.grants.redeemCode(
+      row.codeHash,
+      { userId: row.userId, clientId: client.clientId, scopes: row.scopes, resource: row.resource },
+      refresh?.record,
+    );
     if (!grantId) {
       // Lost a race with another redemption of the same code: that is a replay too (OAuth 2.1 §4.1.3).
       const winner = await this.codes.find(row.codeHash);
@@ -164,7 +168,9 @@ export class TokenService {
 
   private newRefresh(scopes: string[]): { token: string; record: IssuedRefresh } {
     const token = randomToken(32);
-    const ttlSeconds = scopes.includes(OFFLINE_ACCESS) ? this.config.refreshTokenTtlSeconds : Math.min(SHORT_REFRESH_SECONDS, this.config.refreshTokenTtlSeconds);
+    const ttlSeconds = scopes.includes(OFFLINE_ACCESS)
+      ? this.config.refreshTokenTtlSeconds
+      : Math.min(SHORT_REFRESH_SECONDS, this.config.refreshTokenTtlSeconds);
     return { token, record: { hash: sha256(token), scopes, ttlSeconds } };
   }
 

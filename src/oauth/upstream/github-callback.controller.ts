@@ -45,7 +45,11 @@ export class GithubCallbackController {
     }
     if (!(await this.github.isAllowed(identity))) {
       this.audit.record({ kind: 'auth', target: 'github-login', outcome: 'denied', clientId: request.clientId, detail: { login: identity.login } });
-      throw new AuthorizePageError(403, 'Access not allowed', `The GitHub account ${identity.login} is not allowed to use this server. Ask an administrator to add you.`);
+      throw new AuthorizePageError(
+        403,
+        'Access not allowed',
+        `The GitHub account ${identity.login} is not allowed to use this server. Ask an administrator to add you.`,
+      );
     }
     const user = await this.users.upsertGithubUser(identity.githubId, identity.login, identity.name);
     await this.upstreamTokens.store(user.id, 'github', identity.accessToken, identity.scope);

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import passport from 'passport';
 import { AppConfig } from '../../config/app-config.js';
 import type { GithubIdentity } from './github.strategy.js';
@@ -16,7 +16,7 @@ export class GithubLoginService extends UpstreamLogin {
   }
 
   start(req: Request, res: Response, state: string): void {
-    passport.authenticate('github', { session: false, state })(req, res, (err?: unknown) => {
+    (passport.authenticate('github', { session: false, state }) as RequestHandler)(req, res, (err?: unknown) => {
       if (err) res.status(502).end();
     });
   }
@@ -24,10 +24,11 @@ export class GithubLoginService extends UpstreamLogin {
   /** Exchanges the callback's code (passport-github2) and loads the profile. */
   identify(req: Request, res: Response): Promise<GithubIdentity> {
     return new Promise((resolve, reject) => {
-      passport.authenticate('github', { session: false }, (err: unknown, user: GithubIdentity | false) => {
+      const authenticate = passport.authenticate('github', { session: false }, (err: unknown, user: GithubIdentity | false) => {
         if (err || !user) return reject(err instanceof Error ? err : new Error('GitHub sign-in failed'));
         resolve(user);
-      })(req, res, reject);
+      }) as RequestHandler;
+      authenticate(req, res, reject);
     });
   }
 
