@@ -1,12 +1,17 @@
 #!/usr/bin/env node
-// Runs the tests on Node's own test runner (compiled by `npm run build:test` into dist/).
+// Runs the tests on Node's own test runner (compiled by `npm run build:test` into dist-test/, a folder
+// of their own: `npm run build` writes dist/ with its own incremental record, so neither can leave
+// stale output in the other's folder).
 //   node scripts/test.mjs [--unit | --e2e] [name-filter ...]
-// Unit specs: dist/src/**/*.spec.js. End-to-end: dist/test/**/*.e2e-spec.js against one database per
-// run (test/setup/global-setup.mjs: embedded PGlite, or a fresh database on TEST_DATABASE_URL).
+// Unit specs: dist-test/src/**/*.spec.js. End-to-end: dist-test/test/**/*.e2e-spec.js against one
+// database per run (test/setup/global-setup.mjs: embedded PGlite, or a fresh database on TEST_DATABASE_URL).
+// Failures are reported at the spec's TypeScript line (--enable-source-maps); TEST_TIMEOUT_MS (default
+// 30 s) bounds each test and hook (test/setup/globals.ts).
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
+const OUT = 'dist-test';
 const args = process.argv.slice(2);
 const only = args.includes('--unit') ? 'unit' : args.includes('--e2e') ? 'e2e' : 'all';
 const filters = args.filter((a) => !a.startsWith('--'));
@@ -20,11 +25,11 @@ function walk(dir, suffix, out = []) {
   return out;
 }
 
-const unit = only === 'e2e' ? [] : walk('dist/src', '.spec.js');
-const e2e = only === 'unit' ? [] : walk('dist/test', '.e2e-spec.js');
+const unit = only === 'e2e' ? [] : walk(`${OUT}/src`, '.spec.js');
+const e2e = only === 'unit' ? [] : walk(`${OUT}/test`, '.e2e-spec.js');
 const matches = (f) => filters.length === 0 || filters.some((x) => f.includes(x));
 // Only compiled files whose TypeScript source still exists (a deleted spec leaves its old output behind).
-const hasSource = (f) => existsSync(f.replace(/^dist[\\/]/, '').replace(/\.js$/, '.ts'));
+const hasSource = (f) => existsSync(f.slice(OUT.length + 1).replace(/\.js$/, '.ts'));
 const files = [...unit, ...e2e].filter(matches).filter(hasSource).sort();
 if (files.length === 0) {
   console.error(`No test files match ${filters.join(' ') || '(all)'}`);
@@ -41,8 +46,9 @@ if (files.some((f) => f.endsWith('.e2e-spec.js'))) {
 const child = spawn(
   process.execPath,
   [
+    '--enable-source-maps',
     '--import',
-    './dist/test/setup/globals.js',
+    `./${OUT}/test/setup/globals.js`,
     '--test',
     '--test-reporter=spec',
     `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`,

@@ -1,13 +1,13 @@
-// Runs in Jest's parent process, outside its TypeScript transform: it uses the compiled app
-// (`npm test` builds first) so the migrations and the embedded engine are the app's own.
+// Runs once in scripts/test.mjs, before the test files start. It imports the compiled app
+// (`npm test` builds dist-test/ first) so that the migrations and the embedded engine are the app's own.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
-import { dataSourceOptions } from '../../dist/src/database/data-source-options.js';
-import { EmbeddedPostgres } from '../../dist/src/database/embedded-postgres.js';
+import { dataSourceOptions } from '../../dist-test/src/database/data-source-options.js';
+import { EmbeddedPostgres } from '../../dist-test/src/database/embedded-postgres.js';
 
 /**
  * One database per test run, migrated once: a fresh database on TEST_DATABASE_URL's server when it
