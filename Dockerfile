@@ -10,8 +10,9 @@
 # nothing outside /tmp, so it works with a read-only root file system (`--read-only --tmpfs /tmp`,
 # or `read_only: true` + `tmpfs: [/tmp]` in docker-compose.yml).
 
-# Pinned Node 20 image; override with --build-arg NODE_IMAGE=... to move to a newer patch release.
-ARG NODE_IMAGE=node:20.20.2-bookworm-slim
+# Pinned Node 24 LTS image (package.json `engines`: >= 24.11); .ci/run runs the test suites on this
+# exact Node version. Override with --build-arg NODE_IMAGE=... to move to a newer patch release.
+ARG NODE_IMAGE=node:24.21.0-bookworm-slim
 
 # ---- build: full install (dev deps included) + TypeScript compile --------------------------
 FROM ${NODE_IMAGE} AS build
