@@ -22,7 +22,6 @@ import { UsersModule } from './users/users.module.js';
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig, logStream?: DestinationStream): DynamicModule {
-    const oauth = OAuthModule.forRoot(config);
     return {
       module: AppModule,
       imports: [
@@ -35,12 +34,12 @@ export class AppModule {
         ScheduleModule.forRoot(),
         RateLimitModule,
         AuthModule,
-        oauth,
+        OAuthModule.forRoot(config),
         McpModule,
         NotesModule,
         HealthModule,
         MetricsModule,
-        AdminModule.forRoot(oauth),
+        AdminModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }],
     };

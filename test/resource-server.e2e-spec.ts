@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { decodeJwt } from 'jose';
-import { TokenRevocationService } from '../src/auth/token-revocation.service.js';
+import { RevocationService } from '../src/auth/revocation/revocation.service.js';
 import type { Note } from '../src/notes/note.js';
 import { notification, rpcRequest, toolCall } from './factories/json-rpc.factory.js';
 import { accessTokenClaims, foreignEs256Jwt, hs256Jwt, kidOf, unsignedJwt } from './factories/jwt.factory.js';
@@ -97,7 +97,7 @@ describe('resource server: /mcp and its discovery documents', () => {
       'a GitHub token (no passthrough)': async () => `gho_${'A1b2C3d4E5'.repeat(3)}abcdef`,
       'a revoked token': async () => {
         const revoked = await t.token(login);
-        await t.app.get(TokenRevocationService).revoke('token', decodeJwt(revoked).jti!);
+        await t.app.get(RevocationService).revokeToken(decodeJwt(revoked).jti!);
         return revoked;
       },
     };

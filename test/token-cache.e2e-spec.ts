@@ -26,8 +26,8 @@ describe('verified-token cache', () => {
     const token = await t.token(uniqueLogin('cache'), ['notes:read']);
     expect((await list(token)).status).toBe(200);
     const jti = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8')).jti as string;
-    const { TokenRevocationService } = await import('../src/auth/token-revocation.service.js');
-    await t.app.get(TokenRevocationService).revoke('token', jti);
+    const { RevocationService } = await import('../src/auth/revocation/revocation.service.js');
+    await t.app.get(RevocationService).revokeToken(jti);
     expect((await list(token)).status).toBe(401);
   });
 });

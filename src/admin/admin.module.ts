@@ -1,4 +1,4 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { APP_PIPE } from '@nestjs/core';
 import { AuthModule } from '../auth/auth.module.js';
 import { AdminAuditInterceptor } from './admin-audit.interceptor.js';
@@ -6,7 +6,6 @@ import { AdminAuditRecorder } from './admin-audit.recorder.js';
 import { AdminExceptionFilter } from './admin-exception.filter.js';
 import { createValidationPipe } from './admin-validation.js';
 import { AdminApiKeysController } from './api-keys/admin-api-keys.controller.js';
-import { AdminApiKeysRepository } from './api-keys/admin-api-keys.repository.js';
 import { AdminApiKeysService } from './api-keys/admin-api-keys.service.js';
 import { AdminAuditQueryService } from './audit/admin-audit-query.service.js';
 import { AdminAuditController } from './audit/admin-audit.controller.js';
@@ -27,17 +26,11 @@ import { AdminUsersService } from './users/admin-users.service.js';
 /**
  * REST /admin/*: clients, users, grants, signing keys, API keys and the audit trail, for holders of
  * the `admin` scope. Every request is audited (kind `admin`). Also registers the application's
- * ValidationPipe (DTO classes only; the other modules' handlers take no DTOs).
+ * ValidationPipe (DTO classes only; the other modules' handlers take no DTOs). Revocation goes
+ * through AuthModule's RevocationService.
  */
-@Module({})
-export class AdminModule {
-  /** `oauth` is the app's OAuthModule.forRoot(...) (admins revoke grants through its TokenService). */
-  static forRoot(oauth: DynamicModule): DynamicModule {
-    return { module: AdminModule, imports: [AuthModule, oauth], ...ADMIN };
-  }
-}
-
-const ADMIN = {
+@Module({
+  imports: [AuthModule],
   controllers: [AdminClientsController, AdminUsersController, AdminGrantsController, AdminSigningKeysController, AdminApiKeysController, AdminAuditController],
   providers: [
     { provide: APP_PIPE, useFactory: createValidationPipe },
@@ -52,9 +45,9 @@ const ADMIN = {
     AdminGrantsService,
     AdminSigningKeysRepository,
     AdminSigningKeysService,
-    AdminApiKeysRepository,
     AdminApiKeysService,
     AdminAuditRepository,
     AdminAuditQueryService,
   ],
-};
+})
+export class AdminModule {}

@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { errors, jwtVerify, type JWTHeaderParameters, type JWTPayload } from 'jose';
 import { AppConfig } from '../config/app-config.js';
 import { SIGNING_ALG, SigningKeysService } from '../keys/signing-keys.service.js';
-import { TokenRevocationService } from './token-revocation.service.js';
+import { RevocationCache } from './revocation/revocation-cache.service.js';
 
 /** RFC 9068 §2.1: JWT access tokens are typed so they cannot be confused with other JWTs. */
 export const ACCESS_TOKEN_TYP = 'at+jwt';
@@ -65,7 +65,7 @@ export class AccessTokenService {
   constructor(
     private readonly config: AppConfig,
     private readonly keys: SigningKeysService,
-    private readonly revocations: TokenRevocationService,
+    private readonly revocations: RevocationCache,
   ) {}
 
   async issue(g: AccessTokenGrant): Promise<{ token: string; expiresIn: number; tokenId: string }> {

@@ -1,6 +1,6 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
-import { Public } from './public.decorator.js';
+import { Public } from '../common/public.decorator.js';
 import { ScopeRegistry } from './scope-registry.service.js';
 
 /** RFC 9728 Protected Resource Metadata, at the path-suffixed location (§3.1) and the root fallback. */

@@ -1,13 +1,15 @@
 import type { DataSourceOptions } from 'typeorm';
 import { MIGRATIONS } from '../../migrations/index.js';
-import { ENTITIES } from './entities.js';
 
-/** One definition for the app, the migration CLI and the tests. `synchronize` is never on. */
+/**
+ * One definition for the app, the migration CLI and the tests. `synchronize` is never on. Entities are
+ * not listed here: feature modules register their own (`TypeOrmModule.forFeature`, loaded by the app's
+ * `autoLoadEntities`), so the database layer knows nothing of them.
+ */
 export function dataSourceOptions(url: string, poolMax: number, migrationsRun: boolean): DataSourceOptions {
   return {
     type: 'postgres',
     url,
-    entities: ENTITIES,
     migrations: MIGRATIONS,
     migrationsRun,
     migrationsTransactionMode: 'each',

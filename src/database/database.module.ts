@@ -16,6 +16,7 @@ class EmbeddedDatabaseModule {}
       inject: [AppConfig, EmbeddedDatabaseService],
       useFactory: async (config: AppConfig, embedded: EmbeddedDatabaseService) => ({
         ...dataSourceOptions(await embedded.connectionUrl(), config.dbPoolMax, config.migrationsRun),
+        autoLoadEntities: true,
         retryAttempts: 3,
         retryDelay: 1000,
       }),

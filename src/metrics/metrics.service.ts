@@ -2,9 +2,8 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import type { Pool } from 'pg';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
-import { TokenRevocationService } from '../auth/token-revocation.service.js';
 
-/** The Prometheus registry and every metric the server exports at /metrics. */
+/** The Prometheus registry of /metrics and the metrics of the HTTP layer; modules register their own gauges on `registry`. */
 @Injectable()
 export class MetricsService implements OnModuleInit {
   readonly registry = new Registry();
@@ -31,30 +30,10 @@ export class MetricsService implements OnModuleInit {
     registers: [this.registry],
   });
 
-  constructor(
-    private readonly revocations: TokenRevocationService,
-    private readonly dataSource: DataSource,
-  ) {}
+  constructor(private readonly dataSource: DataSource) {}
 
   onModuleInit(): void {
     collectDefaultMetrics({ register: this.registry });
-    const revocations = this.revocations;
-    new Gauge({
-      name: 'revocation_cache_entries',
-      help: 'Revoked tokens, grants, API keys, clients and users held in memory',
-      registers: [this.registry],
-      collect() {
-        this.set(revocations.size);
-      },
-    });
-    new Gauge({
-      name: 'revocation_cache_age_seconds',
-      help: 'Seconds since the revocation cache last synchronised with the database',
-      registers: [this.registry],
-      collect() {
-        this.set(revocations.age / 1000);
-      },
-    });
     const pool = () => (this.dataSource.driver as unknown as { master?: Pool }).master;
     new Gauge({
       name: 'db_pool_connections',

@@ -1,5 +1,5 @@
 import { Controller, Get, Header } from '@nestjs/common';
-import { Public } from '../auth/public.decorator.js';
+import { Public } from '../common/public.decorator.js';
 import { AppConfig } from '../config/app-config.js';
 import { SigningKeysService } from '../keys/signing-keys.service.js';
 import { ScopePolicy } from './scope-policy.service.js';

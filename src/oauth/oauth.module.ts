@@ -72,7 +72,6 @@ export class OAuthModule implements NestModule {
           ? [GithubStrategy, GithubLoginService, { provide: UpstreamLogin, useExisting: GithubLoginService }]
           : [{ provide: UpstreamLogin, useClass: DevLoginService }]),
       ],
-      exports: [TokenService],
     };
   }
 

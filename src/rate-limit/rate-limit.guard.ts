@@ -2,7 +2,7 @@ import { ExecutionContext, Injectable } from '@nestjs/common';
 import { ThrottlerException, ThrottlerGuard, type ThrottlerLimitDetail, type ThrottlerRequest } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
 import { MetadataKey } from '../common/metadata-keys.js';
-import type { RateLimitBucket } from './rate-limit.decorator.js';
+import type { RateLimitBucket } from './rate-limit-bucket.js';
 
 /**
  * Applies the bucket a route is marked with (@RateLimit), counted per client IP (TRUST_PROXY decides

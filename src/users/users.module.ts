@@ -1,6 +1,12 @@
 import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { UpstreamTokensService } from './upstream-tokens.service.js';
+import { UserEntity } from './user.entity.js';
 import { UsersRepository } from './users.repository.js';
 
-@Module({ providers: [UsersRepository, UpstreamTokensService], exports: [UsersRepository, UpstreamTokensService] })
+@Module({
+  imports: [TypeOrmModule.forFeature([UserEntity])],
+  providers: [UsersRepository, UpstreamTokensService],
+  exports: [UsersRepository, UpstreamTokensService],
+})
 export class UsersModule {}

@@ -3,7 +3,6 @@ import { ScopeRegistry } from '../../auth/scope-registry.service.js';
 import type { RequestContextService } from '../../common/context/request-context.service.js';
 import { DomainError } from '../../common/errors/domain-error.js';
 import type { AdminUsersRepository } from '../users/admin-users.repository.js';
-import type { AdminApiKeysRepository } from './admin-api-keys.repository.js';
 import { AdminApiKeysService } from './admin-api-keys.service.js';
 import { strictFake } from '../../../test/factories/strict-fake.factory.js';
 
@@ -25,7 +24,6 @@ describe('AdminApiKeysService.create', () => {
           return { key: 'smcp_secret', view: { id: 'k1' } };
         },
       }),
-      strictFake<AdminApiKeysRepository>('keys', log, {}),
       strictFake<AdminUsersRepository>('users', log, { find: async (id: string) => users[id] }),
       scopes,
       strictFake<RequestContextService>('context', log, { principal: () => ADMIN }),

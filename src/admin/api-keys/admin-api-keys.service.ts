@@ -5,7 +5,6 @@ import { ScopeRegistry } from '../../auth/scope-registry.service.js';
 import { RequestContextService } from '../../common/context/request-context.service.js';
 import { DomainError } from '../../common/errors/domain-error.js';
 import { AdminUsersRepository } from '../users/admin-users.repository.js';
-import { AdminApiKeysRepository } from './admin-api-keys.repository.js';
 
 const DAY_MS = 86_400_000;
 
@@ -26,7 +25,6 @@ export interface CreatedApiKey {
 export class AdminApiKeysService {
   constructor(
     private readonly apiKeys: ApiKeysService,
-    private readonly keys: AdminApiKeysRepository,
     private readonly users: AdminUsersRepository,
     private readonly scopes: ScopeRegistry,
     private readonly context: RequestContextService,
@@ -53,8 +51,7 @@ export class AdminApiKeysService {
 
   /** Refused at once on this instance, within a second on the others; idempotent. */
   async revoke(id: string): Promise<ApiKeyView> {
-    if (!(await this.keys.find(id))) throw new DomainError('not_found', `API key not found: ${id}`);
-    await this.apiKeys.revoke(id);
-    return (await this.keys.find(id))!;
+    if (!(await this.apiKeys.revoke(id))) throw new DomainError('not_found', `API key not found: ${id}`);
+    return (await this.apiKeys.find(id))!;
   }
 }

@@ -43,23 +43,4 @@ export class AdminClientsRepository {
     );
     return rows[0];
   }
-
-  /**
-   * Marks the client revoked (keeping the first revocation time) and revokes its live grants, in one
-   * transaction; every refresh token of those grants fails from now on. Undefined if no such client.
-   */
-  revoke(clientId: string, reason: string): Promise<{ revokedAt: Date; grantsRevoked: number } | undefined> {
-    return this.sql.transaction(async (q) => {
-      const clients = await q<{ revokedAt: Date }>(
-        `UPDATE oauth_clients SET revoked_at = coalesce(revoked_at, now()) WHERE client_id = $1 RETURNING revoked_at AS "revokedAt"`,
-        [clientId],
-      );
-      if (clients.length === 0) return undefined;
-      const grants = await q(`UPDATE grants SET revoked_at = now(), revoked_reason = $2 WHERE client_id = $1 AND revoked_at IS NULL RETURNING id`, [
-        clientId,
-        reason,
-      ]);
-      return { revokedAt: clients[0].revokedAt, grantsRevoked: grants.length };
-    });
-  }
 }

@@ -1,4 +1,4 @@
-import type { TokenRevocationService } from '../../auth/token-revocation.service.js';
+import type { RevocationService } from '../../auth/revocation/revocation.service.js';
 import { DomainError } from '../../common/errors/domain-error.js';
 import type { AdminGrantsRepository } from '../grants/admin-grants.repository.js';
 import type { AdminClientsRepository } from './admin-clients.repository.js';
@@ -10,26 +10,26 @@ describe('AdminClientsService.revoke', () => {
 
   function service(log: string[], revoked: { revokedAt: Date; grantsRevoked: number } | undefined) {
     return new AdminClientsService(
-      strictFake<AdminClientsRepository>('clients', log, { revoke: () => revoked }),
+      strictFake<AdminClientsRepository>('clients', log, {}),
       strictFake<AdminGrantsRepository>('grants', log, {}),
-      strictFake<TokenRevocationService>('revocations', log, { revoke: () => undefined }),
+      strictFake<RevocationService>('revocation', log, { revokeClient: async () => revoked }),
     );
   }
 
-  it('revokes in the database first, then announces the client revocation to every instance', async () => {
+  it('revokes through the one revocation service (database write and announcement together)', async () => {
     const log: string[] = [];
     await expect(service(log, { revokedAt, grantsRevoked: 2 }).revoke('mcp_abc')).resolves.toEqual({ clientId: 'mcp_abc', revokedAt, grantsRevoked: 2 });
-    expect(log).toEqual(['clients.revoke("mcp_abc", "client revoked by an administrator")', 'revocations.revoke("client", "mcp_abc")']);
+    expect(log).toEqual(['revocation.revokeClient("mcp_abc", "client revoked by an administrator")']);
   });
 
-  it('an unknown client is not_found and announces nothing', async () => {
+  it('an unknown client is not_found', async () => {
     const log: string[] = [];
     const error = await service(log, undefined)
       .revoke('mcp_nope')
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DomainError);
     expect((error as DomainError).code).toBe('not_found');
-    expect(log).toEqual(['clients.revoke("mcp_nope", "client revoked by an administrator")']);
+    expect(log).toEqual(['revocation.revokeClient("mcp_nope", "client revoked by an administrator")']);
   });
 
   it('an over-long client id is invalid_input before any query', async () => {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { TokenRevocationService } from '../../auth/token-revocation.service.js';
+import { RevocationService } from '../../auth/revocation/revocation.service.js';
 import { DomainError } from '../../common/errors/domain-error.js';
 import { decodeCursor, DEFAULT_PAGE_SIZE, toPage, type Page } from '../cursor.js';
 import type { AdminGrant } from '../grants/admin-grant.js';
@@ -22,7 +22,7 @@ export class AdminClientsService {
   constructor(
     private readonly clients: AdminClientsRepository,
     private readonly grants: AdminGrantsRepository,
-    private readonly revocations: TokenRevocationService,
+    private readonly revocation: RevocationService,
   ) {}
 
   async list(filter: ClientFilter, page: { limit?: number; cursor?: string }): Promise<Page<AdminClientSummary>> {
@@ -42,12 +42,11 @@ export class AdminClientsService {
   /**
    * Revokes the client for good (there is no un-revoke): no new tokens, its grants' refresh tokens
    * fail at once, and its access tokens are refused on every instance within a second. Repeating it
-   * is harmless and re-announces the revocation, which completes an earlier attempt that failed half-way.
+   * is harmless.
    */
   async revoke(clientId: string): Promise<ClientRevocation> {
-    const revoked = await this.clients.revoke(this.checkId(clientId), 'client revoked by an administrator');
+    const revoked = await this.revocation.revokeClient(this.checkId(clientId), 'client revoked by an administrator');
     if (!revoked) throw notFound(clientId);
-    await this.revocations.revoke('client', clientId);
     return { clientId, ...revoked };
   }
 

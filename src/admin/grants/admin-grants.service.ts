@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError } from '../../common/errors/domain-error.js';
-import { TokenService } from '../../oauth/tokens/token.service.js';
+import { RevocationService } from '../../auth/revocation/revocation.service.js';
 import { decodeCursor, DEFAULT_PAGE_SIZE, toPage, UUID_ID, type Page } from '../cursor.js';
 import type { AdminGrant, GrantFilter } from './admin-grant.js';
 import { AdminGrantsRepository } from './admin-grants.repository.js';
@@ -9,7 +9,7 @@ import { AdminGrantsRepository } from './admin-grants.repository.js';
 export class AdminGrantsService {
   constructor(
     private readonly grants: AdminGrantsRepository,
-    private readonly tokens: TokenService,
+    private readonly revocation: RevocationService,
   ) {}
 
   async list(filter: GrantFilter, page: { limit?: number; cursor?: string }): Promise<Page<AdminGrant>> {
@@ -21,7 +21,7 @@ export class AdminGrantsService {
   /** Revokes the grant everywhere (refresh tokens at once, access tokens on every instance); idempotent. */
   async revoke(id: string): Promise<AdminGrant> {
     if (!(await this.grants.find(id))) throw new DomainError('not_found', `Grant not found: ${id}`);
-    await this.tokens.revokeGrant(id, 'revoked by an administrator');
+    await this.revocation.revokeGrant(id, 'revoked by an administrator');
     return (await this.grants.find(id))!;
   }
 }

@@ -30,21 +30,4 @@ export class AdminUsersRepository {
     const rows = await this.sql.query<AdminUser>(`SELECT ${COLUMNS} FROM users u WHERE u.id = $1`, [id]);
     return rows[0];
   }
-
-  /**
-   * Disables the user (keeping the first disable time), revokes their live grants and ends their
-   * browser sessions, in one transaction. Undefined if no such user.
-   */
-  disable(id: string, reason: string): Promise<{ disabledAt: Date; grantsRevoked: number } | undefined> {
-    return this.sql.transaction(async (q) => {
-      const users = await q<{ disabledAt: Date }>(
-        `UPDATE users SET disabled_at = coalesce(disabled_at, now()) WHERE id = $1 RETURNING disabled_at AS "disabledAt"`,
-        [id],
-      );
-      if (users.length === 0) return undefined;
-      const grants = await q(`UPDATE grants SET revoked_at = now(), revoked_reason = $2 WHERE user_id = $1 AND revoked_at IS NULL RETURNING id`, [id, reason]);
-      await q(`DELETE FROM browser_sessions WHERE user_id = $1`, [id]);
-      return { disabledAt: users[0].disabledAt, grantsRevoked: grants.length };
-    });
-  }
 }

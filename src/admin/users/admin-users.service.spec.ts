@@ -1,4 +1,4 @@
-import type { TokenRevocationService } from '../../auth/token-revocation.service.js';
+import type { RevocationService } from '../../auth/revocation/revocation.service.js';
 import type { RequestContextService } from '../../common/context/request-context.service.js';
 import { type DomainError } from '../../common/errors/domain-error.js';
 import type { AdminGrantsRepository } from '../grants/admin-grants.repository.js';
@@ -15,33 +15,28 @@ describe('AdminUsersService.disable', () => {
 
   function service(log: string[], exists: boolean): AdminUsersService {
     return new AdminUsersService(
-      strictFake<AdminUsersRepository>('users', log, {
-        disable: () => (exists ? { disabledAt: user.disabledAt, grantsRevoked: 3 } : undefined),
-        find: () => user,
-      }),
+      strictFake<AdminUsersRepository>('users', log, { find: () => user }),
       strictFake<AdminGrantsRepository>('grants', log, {}),
-      strictFake<TokenRevocationService>('revocations', log, { revoke: () => undefined }),
+      strictFake<RevocationService>('revocation', log, {
+        disableUser: async () => (exists ? { disabledAt: user.disabledAt, grantsRevoked: 3, apiKeysRevoked: 1 } : undefined),
+      }),
       { current: () => ({ requestId: 'r1', scopes: new Set(['admin']), principal: { userId: CALLER, login: 'root' } }) } as unknown as RequestContextService,
     );
   }
 
-  it('disables and revokes in the database, then announces the user revocation to every instance', async () => {
+  it('disables through the one revocation service, then shows the user', async () => {
     const log: string[] = [];
     await expect(service(log, true).disable(TARGET)).resolves.toEqual({ user, grantsRevoked: 3 });
-    expect(log).toEqual([
-      `users.disable("${TARGET}", "user disabled by an administrator")`,
-      `revocations.revoke("user", "${TARGET}")`,
-      `users.find("${TARGET}")`,
-    ]);
+    expect(log).toEqual([`revocation.disableUser("${TARGET}", "user disabled by an administrator")`, `users.find("${TARGET}")`]);
   });
 
-  it('an unknown user is not_found and announces nothing', async () => {
+  it('an unknown user is not_found', async () => {
     const log: string[] = [];
     const error = (await service(log, false)
       .disable(TARGET)
       .catch((e: unknown) => e)) as DomainError;
     expect(error.code).toBe('not_found');
-    expect(log).toEqual([`users.disable("${TARGET}", "user disabled by an administrator")`]);
+    expect(log).toEqual([`revocation.disableUser("${TARGET}", "user disabled by an administrator")`]);
   });
 
   it('the caller cannot disable themselves', async () => {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { TokenRevocationService } from '../../auth/token-revocation.service.js';
+import { RevocationService } from '../../auth/revocation/revocation.service.js';
 import { RequestContextService } from '../../common/context/request-context.service.js';
 import { DomainError } from '../../common/errors/domain-error.js';
 import { decodeCursor, DEFAULT_PAGE_SIZE, toPage, UUID_ID, type Page } from '../cursor.js';
@@ -20,7 +20,7 @@ export class AdminUsersService {
   constructor(
     private readonly users: AdminUsersRepository,
     private readonly grants: AdminGrantsRepository,
-    private readonly revocations: TokenRevocationService,
+    private readonly revocation: RevocationService,
     private readonly context: RequestContextService,
   ) {}
 
@@ -45,9 +45,8 @@ export class AdminUsersService {
    */
   async disable(id: string): Promise<UserDisable> {
     if (this.context.current()?.principal?.userId === id) throw new DomainError('conflict', 'You cannot disable your own account');
-    const disabled = await this.users.disable(id, 'user disabled by an administrator');
+    const disabled = await this.revocation.disableUser(id, 'user disabled by an administrator');
     if (!disabled) throw notFound(id);
-    await this.revocations.revoke('user', id);
     return { user: (await this.users.find(id))!, grantsRevoked: disabled.grantsRevoked };
   }
 }

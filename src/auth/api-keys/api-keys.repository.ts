@@ -31,11 +31,6 @@ export class ApiKeysRepository {
     );
   }
 
-  async revoke(id: string): Promise<boolean> {
-    const rows = await this.sql.query(`UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING id`, [id]);
-    return rows.length > 0;
-  }
-
   async touch(id: string): Promise<void> {
     await this.sql.query(`UPDATE api_keys SET last_used_at = now() WHERE id = $1`, [id]);
   }

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { randomToken, safeEqual, sha256 } from '../../common/crypto.js';
-import { TokenRevocationService } from '../token-revocation.service.js';
+import { RevocationCache } from '../revocation/revocation-cache.service.js';
+import { RevocationService } from '../revocation/revocation.service.js';
 import { formatApiKey, parseApiKey, type ApiKeyRecord, type ApiKeyView } from './api-key.js';
 import { ApiKeysRepository } from './api-keys.repository.js';
 
@@ -23,13 +24,14 @@ export interface VerifiedApiKey {
  */
 @Injectable()
 export class ApiKeysService {
-  private readonly logger = new Logger('ApiKeys');
+  private readonly logger = new Logger(ApiKeysService.name);
   private readonly cache = new Map<string, { record?: ApiKeyRecord; loadedAt: number }>();
   private readonly touched = new Map<string, number>();
 
   constructor(
     private readonly keys: ApiKeysRepository,
-    private readonly revocations: TokenRevocationService,
+    private readonly revocations: RevocationCache,
+    private readonly revocation: RevocationService,
   ) {}
 
   async create(input: {
@@ -49,12 +51,17 @@ export class ApiKeysService {
     return (await this.keys.list(filter)).map(toView);
   }
 
+  /** One key without its hash, or undefined. */
+  async find(id: string): Promise<ApiKeyView | undefined> {
+    const record = await this.keys.findById(id);
+    return record && toView(record);
+  }
+
+  /** Refused at once here, within a second on every instance; false if no such key. Idempotent. */
   async revoke(id: string): Promise<boolean> {
-    const revoked = await this.keys.revoke(id);
-    // Announce even when the row was already revoked, so a retried revoke reaches every instance.
-    if (revoked || (await this.keys.findById(id))) await this.revocations.revoke('api_key', id);
+    const found = await this.revocation.revokeApiKey(id);
     this.cache.delete(id);
-    return revoked;
+    return found;
   }
 
   /** The key's owner and scopes, or undefined for anything not a live key (constant-time secret check). */

@@ -1,6 +1,6 @@
 import { Controller, Get, Post, Query, Req, Res, UseFilters } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { Public } from '../../auth/public.decorator.js';
+import { Public } from '../../common/public.decorator.js';
 import { ClientsService } from '../clients/clients.service.js';
 import { consentPage } from '../pages/consent.page.js';
 import { errorPage } from '../pages/html.js';

@@ -1,5 +1,5 @@
 import { Body, Controller, Header, HttpCode, Post } from '@nestjs/common';
-import { Public } from '../../auth/public.decorator.js';
+import { Public } from '../../common/public.decorator.js';
 import { ClientsService } from './clients.service.js';
 import { RateLimit } from '../../rate-limit/rate-limit.decorator.js';
 

@@ -78,20 +78,6 @@ export class GrantsRepository {
     });
   }
 
-  /** Revokes the grant; its refresh tokens stop working because every refresh checks the grant. */
-  async revokeGrant(grantId: string, reason: string): Promise<boolean> {
-    const rows = await this.sql.query(`UPDATE grants SET revoked_at = now(), revoked_reason = $2 WHERE id = $1 AND revoked_at IS NULL RETURNING id`, [
-      grantId,
-      reason,
-    ]);
-    return rows.length > 0;
-  }
-
-  async findGrantClient(grantId: string): Promise<string | undefined> {
-    const rows = await this.sql.query<{ clientId: string }>(`SELECT client_id AS "clientId" FROM grants WHERE id = $1`, [grantId]);
-    return rows[0]?.clientId;
-  }
-
   private async insertGrant(q: Query, g: NewGrant): Promise<string> {
     const rows = await q(`INSERT INTO grants (user_id, client_id, scopes, resource, last_used_at) VALUES ($1, $2, $3, $4, now()) RETURNING id`, [
       g.userId,

@@ -1,7 +1,7 @@
 import { Controller, Header, HttpCode, Post, Req } from '@nestjs/common';
 import type { Request } from 'express';
 import { sha256 } from '../../common/crypto.js';
-import { Public } from '../../auth/public.decorator.js';
+import { Public } from '../../common/public.decorator.js';
 import { AccessTokenService, InvalidAccessTokenError } from '../../auth/access-token.service.js';
 import { AppConfig } from '../../config/app-config.js';
 import { ClientAuthenticationService } from '../clients/client-authentication.service.js';

@@ -1,14 +1,13 @@
 import { Controller, Header, HttpCode, Post, Req } from '@nestjs/common';
 import type { Request } from 'express';
 import { sha256 } from '../../common/crypto.js';
-import { Public } from '../../auth/public.decorator.js';
+import { Public } from '../../common/public.decorator.js';
 import { AccessTokenService } from '../../auth/access-token.service.js';
-import { TokenRevocationService } from '../../auth/token-revocation.service.js';
+import { RevocationService } from '../../auth/revocation/revocation.service.js';
 import { ClientAuthenticationService } from '../clients/client-authentication.service.js';
 import { OAuthError } from '../oauth-error.js';
 import { GrantsRepository } from './grants.repository.js';
 import { requireForm } from './token.controller.js';
-import { TokenService } from './token.service.js';
 import { RateLimit } from '../../rate-limit/rate-limit.decorator.js';
 
 /** RFC 7009 revocation: only the owning client may revoke; unknown tokens still answer 200 (§2.2). */
@@ -19,9 +18,8 @@ export class RevocationController {
   constructor(
     private readonly clientAuth: ClientAuthenticationService,
     private readonly grants: GrantsRepository,
-    private readonly tokens: TokenService,
     private readonly accessTokens: AccessTokenService,
-    private readonly revocations: TokenRevocationService,
+    private readonly revocation: RevocationService,
   ) {}
 
   @Post()
@@ -35,11 +33,11 @@ export class RevocationController {
     const refresh = await this.grants.findRefresh(sha256(token));
     if (refresh) {
       // Revoking a refresh token revokes its grant, and with it the grant's access tokens (§2.1).
-      if (refresh.clientId === client.clientId) await this.tokens.revokeGrant(refresh.grantId, 'revoked by client');
+      if (refresh.clientId === client.clientId) await this.revocation.revokeGrant(refresh.grantId, 'revoked by client');
       return {};
     }
     const access = await this.accessTokens.decode(token);
-    if (access && access.clientId === client.clientId) await this.revocations.revoke('token', access.tokenId);
+    if (access && access.clientId === client.clientId) await this.revocation.revokeToken(access.tokenId);
     return {};
   }
 }

@@ -1,6 +1,6 @@
 import { Controller, Header, HttpCode, Post, Req, UseInterceptors } from '@nestjs/common';
 import type { Request } from 'express';
-import { Public } from '../../auth/public.decorator.js';
+import { Public } from '../../common/public.decorator.js';
 import { ClientAuthenticationService } from '../clients/client-authentication.service.js';
 import { ClientsService } from '../clients/clients.service.js';
 import { OAuthError } from '../oauth-error.js';

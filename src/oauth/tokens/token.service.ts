@@ -4,7 +4,7 @@ import { AppConfig } from '../../config/app-config.js';
 import { randomToken, safeEqual, sha256 } from '../../common/crypto.js';
 import { AccessTokenService } from '../../auth/access-token.service.js';
 import { PRIVILEGED_SCOPES } from '../../auth/scope-registry.service.js';
-import { TokenRevocationService } from '../../auth/token-revocation.service.js';
+import { RevocationService } from '../../auth/revocation/revocation.service.js';
 import { AuditService } from '../../audit/audit.service.js';
 import type { OAuthClient } from '../clients/oauth-client.js';
 import { isConfidential } from '../clients/oauth-client.js';
@@ -29,14 +29,14 @@ const SHORT_REFRESH_SECONDS = 86_400;
 /** The token endpoint's grants (OAuth 2.1 §4.1.3, §4.2, §4.3; RFC 9700 §4.14; RFC 8707 §2.2). */
 @Injectable()
 export class TokenService {
-  private readonly logger = new Logger('Token');
+  private readonly logger = new Logger(TokenService.name);
 
   constructor(
     private readonly config: AppConfig,
     private readonly codes: AuthorizationCodesRepository,
     private readonly grants: GrantsRepository,
     private readonly accessTokens: AccessTokenService,
-    private readonly revocations: TokenRevocationService,
+    private readonly revocation: RevocationService,
     private readonly scopes: ScopePolicy,
     private readonly audit: AuditService,
   ) {}
@@ -76,7 +76,7 @@ export class TokenService {
     if (row.usedAt) {
       // OAuth 2.1 §4.1.3: a code used twice revokes what the first use issued — only when the replay proves possession.
       if (pkceOk && redirectOk && row.grantId) {
-        await this.revokeGrant(row.grantId, 'authorization code replayed');
+        await this.revocation.revokeGrant(row.grantId, 'authorization code replayed');
         this.logger.warn(`Authorization code replay for client ${client.clientId}: grant ${row.grantId} revoked`);
       }
       throw new OAuthError('invalid_grant', 'The authorization code has already been used');
@@ -94,7 +94,7 @@ export class TokenService {
     if (!grantId) {
       // Lost a race with another redemption of the same code: that is a replay too (OAuth 2.1 §4.1.3).
       const winner = await this.codes.find(row.codeHash);
-      if (winner?.grantId) await this.revokeGrant(winner.grantId, 'authorization code redeemed twice');
+      if (winner?.grantId) await this.revocation.revokeGrant(winner.grantId, 'authorization code redeemed twice');
       throw new OAuthError('invalid_grant', 'The authorization code has already been used');
     }
     this.audit.record({ kind: 'auth', target: 'token.authorization_code', outcome: 'ok', userId: row.userId, clientId: client.clientId });
@@ -110,7 +110,7 @@ export class TokenService {
     if (rec.grantRevokedAt) throw new OAuthError('invalid_grant', 'The refresh token has been revoked');
     if (rec.usedAt) {
       // RFC 9700 §4.14.2: reuse of a rotated refresh token revokes the whole grant.
-      await this.revokeGrant(rec.grantId, 'refresh token reused');
+      await this.revocation.revokeGrant(rec.grantId, 'refresh token reused');
       this.logger.warn(`Refresh token reuse for client ${client.clientId}: grant ${rec.grantId} revoked`);
       throw new OAuthError('invalid_grant', 'The refresh token has already been used');
     }
@@ -126,7 +126,7 @@ export class TokenService {
     if (wider.length) throw new OAuthError('invalid_scope', `Scope beyond the original grant: ${wider.join(' ')}`);
     const next = this.newRefresh(rec.scopes);
     if (!(await this.grants.rotateRefresh(hash, next.record))) {
-      await this.revokeGrant(rec.grantId, 'refresh token raced');
+      await this.revocation.revokeGrant(rec.grantId, 'refresh token raced');
       throw new OAuthError('invalid_grant', 'The refresh token has already been used');
     }
     return this.respond({ userId: rec.userId, login: rec.login, clientId: client.clientId, scopes: requested, grantId: rec.grantId }, next.token);
@@ -144,12 +144,6 @@ export class TokenService {
     const scopes = requested.filter((s) => s !== OFFLINE_ACCESS);
     this.audit.record({ kind: 'auth', target: 'token.client_credentials', outcome: 'ok', clientId: client.clientId });
     return this.respond({ clientId: client.clientId, scopes }, undefined);
-  }
-
-  /** Revokes a grant everywhere: its refresh tokens at once, its access tokens on every instance. */
-  async revokeGrant(grantId: string, reason: string): Promise<void> {
-    await this.grants.revokeGrant(grantId, reason);
-    await this.revocations.revoke('grant', grantId);
   }
 
   private async respond(

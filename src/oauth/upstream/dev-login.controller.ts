@@ -1,6 +1,6 @@
 import { Controller, Get, Post, Query, Req, Res, UseFilters } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { Public } from '../../auth/public.decorator.js';
+import { Public } from '../../common/public.decorator.js';
 import { UsersRepository } from '../../users/users.repository.js';
 import { AuthorizePageFilter } from '../authorize/authorize-page.filter.js';
 import { AuthorizationService } from '../authorize/authorization.service.js';

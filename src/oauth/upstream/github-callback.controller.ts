@@ -1,6 +1,6 @@
 import { Controller, Get, Logger, Query, Req, Res, UseFilters } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { Public } from '../../auth/public.decorator.js';
+import { Public } from '../../common/public.decorator.js';
 import { AuditService } from '../../audit/audit.service.js';
 import { UpstreamTokensService } from '../../users/upstream-tokens.service.js';
 import { UsersRepository } from '../../users/users.repository.js';

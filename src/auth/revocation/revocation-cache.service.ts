@@ -1,45 +1,26 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import pg from 'pg';
+import { Gauge } from 'prom-client';
 import { DataSource } from 'typeorm';
-import { AppConfig } from '../config/app-config.js';
-import { SqlService } from '../database/sql.service.js';
-
-export type RevocationKind = 'token' | 'grant' | 'client' | 'user' | 'api_key';
-
-export interface RevocationSubject {
-  tokenId?: string;
-  grantId?: string;
-  clientId?: string;
-  userId?: string;
-  apiKeyId?: string;
-  /** Issued-at, seconds: a client or user revoked at or after this time invalidates the token. */
-  issuedAt: number;
-}
-
-interface RevocationRow {
-  id: string;
-  kind: RevocationKind;
-  subject: string;
-  revokedAt: number;
-}
+import { MetricsService } from '../../metrics/metrics.service.js';
+import { REVOCATION_CHANNEL, type RevocationRow, type RevocationSubject } from './revocation.js';
+import { RevocationRepository } from './revocation.repository.js';
 
 const POLL_INTERVAL_MS = 1000;
 /** Without working notifications (e.g. the embedded engine's single session), poll this often. */
 const FAST_POLL_INTERVAL_MS = 250;
 const PROBE_TIMEOUT_MS = 1000;
-const CHANNEL = 'token_revocations';
 const RECONNECT_MS = 2000;
-const CLOCK_SKEW_SECONDS = 60;
 
 /**
  * Revocation list consulted on every request from memory (no database work on the hot path).
- * Revocations are written to `token_revocations` with a NOTIFY; every instance LISTENs and applies
- * new rows at once, and also polls every second as a safety net (a dropped listener connection, an
+ * RevocationService writes each revocation with a NOTIFY; every instance LISTENs and applies new
+ * rows at once, and also polls every second as a safety net (a dropped listener connection, an
  * engine without LISTEN). Rows expire once no access token they could match is still alive.
  */
 @Injectable()
-export class TokenRevocationService implements OnModuleInit, OnModuleDestroy {
-  private readonly logger = new Logger('Revocation');
+export class RevocationCache implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(RevocationCache.name);
   private readonly tokens = new Set<string>();
   private readonly grants = new Set<string>();
   private readonly apiKeys = new Set<string>();
@@ -54,12 +35,13 @@ export class TokenRevocationService implements OnModuleInit, OnModuleDestroy {
   private notificationsWork = false;
 
   constructor(
-    private readonly config: AppConfig,
-    private readonly sql: SqlService,
+    private readonly repository: RevocationRepository,
     private readonly dataSource: DataSource,
+    private readonly metrics: MetricsService,
   ) {}
 
   async onModuleInit(): Promise<void> {
+    this.registerMetrics();
     await this.sync();
     this.timer = setInterval(() => {
       if (this.notificationsWork && Date.now() - this.lastSync < POLL_INTERVAL_MS) return;
@@ -90,28 +72,11 @@ export class TokenRevocationService implements OnModuleInit, OnModuleDestroy {
     return userAt !== undefined && s.issuedAt <= userAt;
   }
 
-  /** Records a revocation for every instance and applies it here at once. */
-  async revoke(kind: RevocationKind, subject: string): Promise<void> {
-    const rows = await this.sql.query<RevocationRow>(
-      `WITH r AS (
-         INSERT INTO token_revocations (kind, subject, expires_at) VALUES ($1, $2, now() + make_interval(secs => $3))
-         RETURNING id::text, kind, subject, floor(extract(epoch FROM revoked_at))::int AS "revokedAt")
-       SELECT r.*, pg_notify('${CHANNEL}', r.id) FROM r`,
-      [kind, subject, this.config.accessTokenTtlSeconds + CLOCK_SKEW_SECONDS],
-    );
-    this.apply(rows[0]);
-  }
-
   /** Loads revocations other instances wrote since the last sync; concurrent calls share one query. */
   async sync(): Promise<void> {
     this.syncing ??= (async () => {
       try {
-        const rows = await this.sql.query<RevocationRow>(
-          `SELECT id::text, kind, subject, floor(extract(epoch FROM revoked_at))::int AS "revokedAt"
-           FROM token_revocations WHERE id > $1::bigint AND expires_at > now() ORDER BY id`,
-          [this.lastId],
-        );
-        for (const row of rows) this.apply(row);
+        for (const row of await this.repository.since(this.lastId)) this.apply(row);
         this.lastSync = Date.now();
       } finally {
         this.syncing = undefined;
@@ -144,7 +109,7 @@ export class TokenRevocationService implements OnModuleInit, OnModuleDestroy {
     });
     try {
       await client.connect();
-      await client.query(`LISTEN ${CHANNEL}`);
+      await client.query(`LISTEN ${REVOCATION_CHANNEL}`);
       if (this.stopped) return void (await client.end());
       this.listener = client;
       // Check that NOTIFY from another connection really arrives; otherwise keep polling fast.
@@ -152,7 +117,7 @@ export class TokenRevocationService implements OnModuleInit, OnModuleDestroy {
         probe = () => resolve(true);
         setTimeout(() => resolve(false), PROBE_TIMEOUT_MS).unref();
       });
-      await this.sql.query(`SELECT pg_notify('${CHANNEL}', 'probe')`);
+      await this.repository.probe();
       this.notificationsWork = await arrived;
       this.syncQuietly();
     } catch (e) {
@@ -171,7 +136,8 @@ export class TokenRevocationService implements OnModuleInit, OnModuleDestroy {
     return Date.now() - this.lastSync;
   }
 
-  private apply(row: RevocationRow): void {
+  /** Applies one announced revocation (from RevocationService at once, from other instances via sync). */
+  apply(row: RevocationRow): void {
     if (BigInt(row.id) > BigInt(this.lastId)) this.lastId = row.id;
     switch (row.kind) {
       case 'token':
@@ -190,5 +156,26 @@ export class TokenRevocationService implements OnModuleInit, OnModuleDestroy {
         this.users.set(row.subject, Math.max(row.revokedAt, this.users.get(row.subject) ?? 0));
         break;
     }
+  }
+
+  private registerMetrics(): void {
+    const size = () => this.size;
+    const age = () => this.age;
+    new Gauge({
+      name: 'revocation_cache_entries',
+      help: 'Revoked tokens, grants, API keys, clients and users held in memory',
+      registers: [this.metrics.registry],
+      collect() {
+        this.set(size());
+      },
+    });
+    new Gauge({
+      name: 'revocation_cache_age_seconds',
+      help: 'Seconds since the revocation cache last synchronised with the database',
+      registers: [this.metrics.registry],
+      collect() {
+        this.set(age() / 1000);
+      },
+    });
   }
 }

@@ -1,0 +1,24 @@
+/** What a row of `token_revocations` revokes: one access token, a grant, a client, a user or an API key. */
+export type RevocationKind = 'token' | 'grant' | 'client' | 'user' | 'api_key';
+
+/** An announced revocation, as every instance applies it. `revokedAt` is in epoch seconds. */
+export interface RevocationRow {
+  id: string;
+  kind: RevocationKind;
+  subject: string;
+  revokedAt: number;
+}
+
+/** What a credential is checked against: its ids and when it was issued. */
+export interface RevocationSubject {
+  tokenId?: string;
+  grantId?: string;
+  clientId?: string;
+  userId?: string;
+  apiKeyId?: string;
+  /** Issued-at, seconds: a client or user revoked at or after this time invalidates the token. */
+  issuedAt: number;
+}
+
+/** The Postgres channel that carries revocation row ids (and the listener's probe). */
+export const REVOCATION_CHANNEL = 'token_revocations';
