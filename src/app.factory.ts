@@ -1,24 +1,22 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Logger } from '@nestjs/common';
+import { Logger, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import cookieParser from 'cookie-parser';
-import helmet from 'helmet';
-import { json, urlencoded, type NextFunction, type Request, type Response } from 'express';
 import { setupOpenApi } from './admin/openapi.js';
 import { AppModule } from './app.module.js';
-import { McpHttpHandler } from './mcp/mcp-http.handler.js';
 import { type AppConfig } from './config/app-config.js';
-import { HELMET_OPTIONS } from './common/security-headers.js';
-import { assignRequestId } from './common/context/request-context.middleware.js';
 
-const BODY_LIMIT = '1mb';
+export interface CreateAppOptions {
+  /** Where the JSON log lines go (tests capture them). */
+  logStream?: DestinationStream;
+  /** Test-only modules (fixture tools for e2e and the conformance suite); production never passes any. */
+  modules?: Type[];
+}
 
-/** Builds the application exactly as production runs it; tests use the same function (and may capture the logs). */
-export async function createApp(config: AppConfig, opts: { logStream?: DestinationStream } = {}): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, opts.logStream), {
+/** Builds the application exactly as production runs it; tests use the same function (and may capture the logs or add fixture modules). */
+export async function createApp(config: AppConfig, opts: CreateAppOptions = {}): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, opts.logStream, opts.modules), {
     bodyParser: false,
     bufferLogs: true,
     abortOnError: false,
@@ -28,36 +26,9 @@ export async function createApp(config: AppConfig, opts: { logStream?: Destinati
   app.set('query parser', 'simple');
   // Client IPs for per-IP rate limits behind a load balancer (TRUST_PROXY).
   app.set('trust proxy', config.trustProxy);
-  app.use(helmet(HELMET_OPTIONS));
-  app.use(assignRequestId);
-  app.use(json({ limit: BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
-  app.use(urlencoded({ limit: '64kb', extended: false }));
-  app.use(bodyErrorHandler);
-  app.use(cookieParser());
+  // Headers, request id, body parsing and the rest of the request chain: HttpModule; /mcp: McpModule.
   setupOpenApi(app);
-  installMcpHandler(app);
   return app;
-}
-
-/** Routes /mcp to McpHttpHandler ahead of Express; every other request goes to Nest as usual. */
-function installMcpHandler(app: NestExpressApplication): void {
-  const handler = app.get(McpHttpHandler);
-  const server = app.getHttpServer();
-  const express = server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
-  server.removeAllListeners('request');
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    if (McpHttpHandler.matches(req.url)) handler.handle(req, res);
-    else for (const listener of express) listener.call(server, req, res);
-  });
-}
-
-/** Malformed or oversized bodies are the caller's fault: 400/413 (/mcp reads its own body). */
-function bodyErrorHandler(err: { type?: string; status?: number }, _req: Request, res: Response, next: NextFunction): void {
-  if (!err?.type?.startsWith('entity.') && err?.type !== 'encoding.unsupported') return next(err);
-  const status = err.type === 'entity.too.large' ? 413 : (err.status ?? 400);
-  const message =
-    err.type === 'entity.parse.failed' ? 'Malformed JSON body' : err.type === 'entity.too.large' ? 'Request body too large' : 'Unreadable request body';
-  res.status(status).json({ error: 'invalid_request', error_description: message });
 }
 
 /**

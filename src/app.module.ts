@@ -1,15 +1,14 @@
-import { DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { DynamicModule, Module, type Type } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { AdminModule } from './admin/admin.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { ContextModule } from './common/context/context.module.js';
-import { HttpErrorFilter } from './common/errors/http-error.filter.js';
 import { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
+import { HttpModule } from './http/http.module.js';
 import { McpModule } from './mcp/mcp.module.js';
 import type { DestinationStream } from 'pino';
 import { LoggingModule } from './logging/logging.module.js';
@@ -21,13 +20,15 @@ import { UsersModule } from './users/users.module.js';
 
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig, logStream?: DestinationStream): DynamicModule {
+  /** `extraModules`: modules only tests and the conformance server add (fixture tools); production passes none. */
+  static forRoot(config: AppConfig, logStream?: DestinationStream, extraModules: Type[] = []): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
         DatabaseModule,
         ContextModule,
+        HttpModule,
         LoggingModule.forRoot(logStream),
         AuditModule,
         UsersModule,
@@ -40,8 +41,8 @@ export class AppModule {
         HealthModule,
         MetricsModule,
         AdminModule,
+        ...extraModules,
       ],
-      providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }],
     };
   }
 }

@@ -3,11 +3,14 @@ import { createApp, shutdown, startupBanner, appLogger } from './app.factory.js'
 import { AppConfig } from './config/app-config.js';
 import { EnvironmentError } from './config/environment.js';
 import { describeError } from './common/errors/describe-error.js';
+import { RequestContextService } from './common/context/request-context.service.js';
+import { logUnhandledRejections } from './http/unhandled-rejections.js';
 
 async function main(): Promise<void> {
   const started = Date.now();
   const config = AppConfig.fromProcess();
   const app = await createApp(config);
+  logUnhandledRejections(app.get(RequestContextService));
   await app.listen(config.port, config.host);
   appLogger.log(`Ready in ${Date.now() - started} ms`);
   console.log(startupBanner(config));

@@ -1,6 +1,7 @@
 import { rpcRequest, toolCall } from './factories/json-rpc.factory.js';
 import { signInForTokens, refreshWith } from './helpers/oauth-flow.js';
 import { postForm, postJson } from './helpers/oauth-http.js';
+import { LogSink } from './helpers/log-sink.js';
 import { ALL_NOTES_SCOPES, startTestApp, uniqueLogin, type TestApp } from './helpers/test-app.js';
 
 /**
@@ -48,20 +49,6 @@ async function metrics(t: TestApp): Promise<Sample[]> {
   const res = await scrape(t);
   expect(res.status).toBe(200);
   return parseMetrics(res.text);
-}
-
-/** A pino DestinationStream that keeps every line. */
-class LogSink {
-  readonly lines: string[] = [];
-  write(chunk: string): void {
-    for (const line of chunk.split('\n')) if (line.trim()) this.lines.push(line);
-  }
-  get text(): string {
-    return this.lines.join('\n');
-  }
-  entries(): Record<string, unknown>[] {
-    return this.lines.map((l) => JSON.parse(l) as Record<string, unknown>);
-  }
 }
 
 describe('/metrics and structured logs', () => {

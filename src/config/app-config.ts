@@ -40,6 +40,10 @@ export class AppConfig {
   readonly redisUrl?: string;
   readonly rateLimitMcpPerMinute: number;
   readonly rateLimitAuthPerMinute: number;
+  /** Every MCP request is answered by then, with an error if the handler has not finished (it is then aborted). */
+  readonly mcpRequestTimeoutMs: number;
+  /** Largest JSON-RPC response (one message) /mcp sends; a larger result is replaced by an error saying so. */
+  readonly mcpMaxResultBytes: number;
   /** Express `trust proxy` value: how client IPs are read behind a load balancer. */
   readonly trustProxy: boolean | number | string;
   readonly metricsToken?: string;
@@ -86,6 +90,8 @@ export class AppConfig {
     this.redisUrl = env.REDIS_URL;
     this.rateLimitMcpPerMinute = env.RATE_LIMIT_MCP_PER_MINUTE;
     this.rateLimitAuthPerMinute = env.RATE_LIMIT_AUTH_PER_MINUTE;
+    this.mcpRequestTimeoutMs = env.MCP_REQUEST_TIMEOUT_MS;
+    this.mcpMaxResultBytes = env.MCP_MAX_RESULT_BYTES;
     this.trustProxy =
       env.TRUST_PROXY === 'false' ? false : env.TRUST_PROXY === 'true' ? true : /^\d+$/.test(env.TRUST_PROXY) ? Number(env.TRUST_PROXY) : env.TRUST_PROXY;
     this.metricsToken = env.METRICS_TOKEN;

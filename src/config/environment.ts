@@ -155,6 +155,18 @@ export class Environment {
   @Max(1_000_000)
   RATE_LIMIT_AUTH_PER_MINUTE = 60;
 
+  @Transform(toInt)
+  @IsInt({ message: 'MCP_REQUEST_TIMEOUT_MS must be a whole number of milliseconds' })
+  @Min(100)
+  @Max(3_600_000)
+  MCP_REQUEST_TIMEOUT_MS = 60_000;
+
+  @Transform(toInt)
+  @IsInt({ message: 'MCP_MAX_RESULT_BYTES must be a whole number of bytes' })
+  @Min(1024)
+  @Max(64 * 1024 * 1024)
+  MCP_MAX_RESULT_BYTES = 4 * 1024 * 1024;
+
   @Matches(/^(false|true|loopback|\d{1,2}|[0-9a-fA-F.:/, ]+)$/, {
     message: 'TRUST_PROXY must be false, true, loopback, a hop count, or a comma-separated list of proxy addresses/subnets',
   })

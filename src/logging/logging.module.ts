@@ -4,6 +4,7 @@ import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream, Level } from 'pino';
 import { AppConfig } from '../config/app-config.js';
 import { RequestContextService } from '../common/context/request-context.service.js';
+import { MCP_ROUTE } from '../http/mcp-route.js';
 
 const LEVELS: Record<AppConfig['logLevel'], Level | 'silent'> = {
   error: 'error',
@@ -13,7 +14,6 @@ const LEVELS: Record<AppConfig['logLevel'], Level | 'silent'> = {
   verbose: 'trace',
   silent: 'silent',
 };
-const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 
 /**
  * Structured JSON logs (pino): one line per request and per event, each carrying the request id and,
@@ -33,13 +33,13 @@ export class LoggingModule {
               base: { service: 'secure-mcp-server' },
               messageKey: 'msg',
               genReqId: (_req: IncomingMessage, res: ServerResponse) => String(res.getHeader('x-request-id') ?? ''),
-              autoLogging: {
-                ignore: (req: IncomingMessage) => QUIET_PATHS.has(((req as { originalUrl?: string }).originalUrl ?? req.url ?? '').split('?')[0]),
-              },
-              customLogLevel: (_req: IncomingMessage, res: ServerResponse, err?: Error) => (err || res.statusCode >= 500 ? 'error' : 'info'),
+              // The access line is written by HttpModule's request observer (with the status actually sent).
+              autoLogging: false,
               quietReqLogger: true,
+              // Log lines carry plain `req`/`res` summaries; pino-http's wrapping would null a plain object's status.
+              wrapSerializers: false,
               serializers: {
-                req: (req: { id?: string; method?: string; url?: string }) => ({ id: req.id, method: req.method, path: (req.url ?? '').split('?')[0] }),
+                req: (req: { id?: string; method?: string; path?: string }) => ({ id: req.id, method: req.method, path: req.path }),
                 res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
               },
               redact: {
@@ -61,7 +61,7 @@ export class LoggingModule {
                 return c ? { requestId: c.requestId, userId: c.principal?.userId, clientId: c.clientId } : {};
               },
             };
-            return { pinoHttp: stream ? [options, stream] : options, forRoutes: ['*path'] };
+            return { pinoHttp: stream ? [options, stream] : options, forRoutes: ['*path'], exclude: [MCP_ROUTE] };
           },
         }),
       ],

@@ -77,6 +77,21 @@ describe('HttpRouterTransport', () => {
       expect(closed).toBe(1);
     });
 
+    it('an aborted request tells the server to stop it, under its internal id only, and is no longer awaited', async () => {
+      const controller = new AbortController();
+      let settled = false;
+      void transport.request(callFrom('A', 1), {}, controller.signal).then(() => (settled = true));
+      const other = transport.request(callFrom('B', 1), {});
+      const [toA, toB] = delivered as JSONRPCRequest[];
+      controller.abort(new Error('deadline'));
+      expect(delivered[2]).toEqual({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: toA.id, reason: 'Error: deadline' } });
+      expect(transport.inFlight).toBe(1);
+      await transport.send({ jsonrpc: '2.0', id: toA.id, result: {} });
+      await transport.send({ jsonrpc: '2.0', id: toB.id, result: { b: true } });
+      await expect(other).resolves.toEqual({ jsonrpc: '2.0', id: 1, result: { b: true } });
+      expect(settled).toBe(false);
+    });
+
     it('refuses requests before a server is connected', () => {
       const fresh = new HttpRouterTransport();
       expect(() => fresh.request(callFrom('A', 1), {})).toThrow('Transport is not connected');

@@ -38,13 +38,25 @@ export class HttpRouterTransport implements Transport {
     pending.resolve({ ...message, id: pending.originalId });
   }
 
-  /** Hands a request to the server and resolves with its response, under the caller's original id. */
-  request(message: JSONRPCRequest, extra: MessageExtraInfo): Promise<JSONRPCMessage> {
+  /**
+   * Hands a request to the server and resolves with its response, under the caller's original id.
+   * When `signal` aborts, the server is told to stop (a cancellation under the internal id, so it
+   * reaches only this request) and the answer is no longer awaited.
+   */
+  request(message: JSONRPCRequest, extra: MessageExtraInfo, signal?: AbortSignal): Promise<JSONRPCMessage> {
     if (!this.onmessage) throw new Error('Transport is not connected');
     const id = ++this.nextId;
     const deliver = this.onmessage;
     return new Promise((resolve) => {
       this.pending.set(id, { originalId: message.id, resolve });
+      signal?.addEventListener(
+        'abort',
+        () => {
+          if (!this.pending.delete(id)) return;
+          deliver({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: String(signal.reason) } }, extra);
+        },
+        { once: true },
+      );
       deliver({ ...message, id }, extra);
     });
   }

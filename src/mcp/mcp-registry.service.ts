@@ -9,6 +9,9 @@ import type { McpPromptOptions, McpResourceOptions, McpToolOptions } from './mcp
 
 type Handler = (...args: unknown[]) => unknown;
 
+/** What an MCP call is about, as audited and counted. */
+export type McpKind = 'tool' | 'resource' | 'prompt';
+
 interface Guarded {
   name: string;
   scopes: readonly string[];
@@ -39,8 +42,8 @@ export interface RegisteredPrompt extends Guarded {
  * schemas and bound handlers, so no per-request work is spent describing capabilities.
  */
 @Injectable()
-export class McpRegistry implements OnModuleInit {
-  private readonly logger = new Logger('Mcp');
+export class McpRegistryService implements OnModuleInit {
+  private readonly logger = new Logger(McpRegistryService.name);
   readonly tools = new Map<string, RegisteredTool>();
   readonly resources: RegisteredResource[] = [];
   readonly prompts = new Map<string, RegisteredPrompt>();
@@ -80,6 +83,13 @@ export class McpRegistry implements OnModuleInit {
     if (method === 'prompts/get' && typeof name === 'string') return this.prompts.get(name)?.scopes ?? [];
     if (method === 'resources/read' && typeof params?.uri === 'string') return this.matchResource(params.uri)?.resource.scopes ?? [];
     return [];
+  }
+
+  /** Whether `name` is a registered tool, resource or prompt (only those become metric labels). */
+  has(kind: McpKind, name: string): boolean {
+    if (kind === 'tool') return this.tools.has(name);
+    if (kind === 'prompt') return this.prompts.has(name);
+    return this.resources.some((r) => r.name === name);
   }
 
   matchResource(uri: string): { resource: RegisteredResource; variables: Record<string, string> } | undefined {

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import type { MessageExtraInfo } from '@modelcontextprotocol/sdk/types.js';
 import {
   CallToolRequestSchema,
   ErrorCode,
@@ -21,19 +22,25 @@ import type { z } from 'zod';
 import { RequestContextService } from '../common/context/request-context.service.js';
 import { AuditService } from '../audit/audit.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
-import type { AuditKind, AuditOutcome } from '../audit/audit-event.js';
+import type { AuditOutcome } from '../audit/audit-event.js';
 import { HttpRouterTransport } from './http-router.transport.js';
-import { McpRegistry, type RegisteredTool } from './mcp-registry.service.js';
+import { McpRegistryService, type McpKind, type RegisteredTool } from './mcp-registry.service.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import { describeError } from '../common/errors/describe-error.js';
+import { ErrorMapperService } from '../http/error-mapper.service.js';
 
 export const SERVER_INFO = { name: 'secure-mcp-server', version: '0.1.0' };
-const RESOURCE_NOT_FOUND = -32002;
+/** Up to this size a structured result is also sent as its JSON text (tools spec: SHOULD, for older clients)... */
+const TEXT_COPY_MAX = 8 * 1024;
+/** ...beyond it, the text is a preview, so that a large result is not sent twice at full size. */
+const TEXT_PREVIEW = 2 * 1024;
+/** Names that are not registered reach logs and audit only this long; metrics see `unknown`. */
+const UNKNOWN_NAME_MAX = 64;
 
 /** One SDK Server for the process, connected to the HttpRouterTransport, built once at boot. */
 @Injectable()
 export class McpServerService implements OnModuleInit, OnApplicationShutdown {
-  private readonly logger = new Logger('Mcp');
+  private readonly logger = new Logger(McpServerService.name);
   readonly transport = new HttpRouterTransport();
   private readonly server = new Server(SERVER_INFO, {
     capabilities: { tools: { listChanged: false }, resources: { listChanged: false }, prompts: { listChanged: false } },
@@ -41,10 +48,11 @@ export class McpServerService implements OnModuleInit, OnApplicationShutdown {
   });
 
   constructor(
-    private readonly registry: McpRegistry,
+    private readonly registry: McpRegistryService,
     private readonly context: RequestContextService,
     private readonly audit: AuditService,
     private readonly metrics: MetricsService,
+    private readonly errors: ErrorMapperService,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -70,6 +78,15 @@ export class McpServerService implements OnModuleInit, OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     await this.server.close();
+  }
+
+  /**
+   * Serves one request whose id is unique on this instance: the fast path for a well-formed
+   * `tools/call`, the SDK Server for everything else. `signal` stops the SDK handler (cancellation,
+   * deadline). Resolves with the response message; never rejects.
+   */
+  handle(message: JSONRPCRequest, extra: MessageExtraInfo, signal: AbortSignal): Promise<JSONRPCMessage> {
+    return this.fastToolCall(message) ?? this.transport.request(message, extra, signal);
   }
 
   /**
@@ -109,7 +126,7 @@ export class McpServerService implements OnModuleInit, OnApplicationShutdown {
     const tool = this.registry.tools.get(name);
     if (!tool) {
       this.record('tool', name, 'not_found', started);
-      throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
+      throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${shorten(name)}`);
     }
     this.assertAllowed('tool', name, tool.scopes, started);
     const parsed = tool.input.safeParse(args ?? {});
@@ -129,7 +146,7 @@ export class McpServerService implements OnModuleInit, OnApplicationShutdown {
   private async readResource(uri: string): Promise<ReadResourceResult> {
     const started = performance.now();
     const match = this.registry.matchResource(uri);
-    if (!match) throw new McpError(RESOURCE_NOT_FOUND, `Resource not found: ${uri}`);
+    if (!match) throw new McpError(ErrorCode.InvalidParams, `Resource not found: ${shorten(uri)}`);
     const { resource, variables } = match;
     this.assertAllowed('resource', resource.name, resource.scopes, started);
     try {
@@ -137,14 +154,17 @@ export class McpServerService implements OnModuleInit, OnApplicationShutdown {
       this.record('resource', resource.name, 'ok', started);
       return result;
     } catch (e) {
-      throw this.rpcFailure('resource', resource.name, e, started, RESOURCE_NOT_FOUND);
+      throw this.rpcFailure('resource', resource.name, e, started);
     }
   }
 
   private async getPrompt(name: string, args: Record<string, string> | undefined): Promise<GetPromptResult> {
     const started = performance.now();
     const prompt = this.registry.prompts.get(name);
-    if (!prompt) throw new McpError(ErrorCode.InvalidParams, `Unknown prompt: ${name}`);
+    if (!prompt) {
+      this.record('prompt', name, 'not_found', started);
+      throw new McpError(ErrorCode.InvalidParams, `Unknown prompt: ${shorten(name)}`);
+    }
     this.assertAllowed('prompt', name, prompt.scopes, started);
     const parsed = prompt.args ? prompt.args.safeParse(args ?? {}) : { success: true as const, data: {} };
     if (!parsed.success) {
@@ -156,12 +176,12 @@ export class McpServerService implements OnModuleInit, OnApplicationShutdown {
       this.record('prompt', name, 'ok', started);
       return result;
     } catch (e) {
-      throw this.rpcFailure('prompt', name, e, started, ErrorCode.InvalidParams);
+      throw this.rpcFailure('prompt', name, e, started);
     }
   }
 
   /** Defence in depth: the HTTP layer answers 403 before dispatch; this stops any path that bypasses it. */
-  private assertAllowed(kind: AuditKind, name: string, scopes: readonly string[], started: number): void {
+  private assertAllowed(kind: McpKind, name: string, scopes: readonly string[], started: number): void {
     if (this.allowed(scopes)) return;
     this.record(kind, name, 'denied', started);
     throw new McpError(ErrorCode.InvalidRequest, `Insufficient scope: ${name} needs ${scopes.join(' ')}`);
@@ -177,10 +197,11 @@ export class McpServerService implements OnModuleInit, OnApplicationShutdown {
     return errorResult(`Internal error while running ${name} (request id ${this.context.requestId})`);
   }
 
-  private rpcFailure(kind: AuditKind, name: string, e: unknown, started: number, code: number): McpError {
+  private rpcFailure(kind: McpKind, name: string, e: unknown, started: number): McpError {
     if (e instanceof DomainError) {
       this.record(kind, name, 'error', started);
-      return new McpError(code, e.message);
+      const { code, message } = this.errors.toRpcError(e);
+      return new McpError(code, message);
     }
     this.record(kind, name, 'failed', started);
     this.logger.error(`${kind} ${name} failed (request ${this.context.requestId}): ${describeError(e)}`);
@@ -188,14 +209,17 @@ export class McpServerService implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** A call refused at the HTTP layer (403 step-up) before reaching the server. */
-  recordDenied(kind: AuditKind, target: string): void {
+  recordDenied(kind: McpKind, target: string): void {
     this.record(kind, target, 'denied', performance.now());
   }
 
-  private record(kind: AuditKind, target: string, outcome: AuditOutcome, started: number): void {
+  private record(kind: McpKind, name: string, outcome: AuditOutcome, started: number): void {
     const latencyMs = performance.now() - started;
+    const known = this.registry.has(kind, name);
+    // SECURITY 34: only registered names become label values; an unknown name is audited shortened.
+    const target = known ? name : shorten(name);
     this.audit.record({ kind, target, outcome, latencyMs });
-    this.metrics.toolCalls.inc({ kind, name: target, outcome });
+    this.metrics.toolCalls.inc({ kind, name: known ? name : 'unknown', outcome });
     // One structured line per call; request id, user and client come from the logger's context mixin.
     this.logger.log({ msg: 'mcp call', kind, target, outcome, latencyMs: Math.round(latencyMs * 100) / 100 });
   }
@@ -207,10 +231,17 @@ function errorResult(text: string): CallToolResult {
 
 function toResult(tool: RegisteredTool, value: unknown): CallToolResult {
   if (tool.output) {
-    return { content: [{ type: 'text', text: JSON.stringify(value) }], structuredContent: value as Record<string, unknown> };
+    const json = JSON.stringify(value);
+    const text =
+      json.length <= TEXT_COPY_MAX ? json : `${json.slice(0, TEXT_PREVIEW)}… (preview: the whole result, ${json.length} characters, is in structuredContent)`;
+    return { content: [{ type: 'text', text }], structuredContent: value as Record<string, unknown> };
   }
   if (typeof value === 'string') return { content: [{ type: 'text', text: value }] };
   return value as CallToolResult;
+}
+
+function shorten(name: string): string {
+  return name.length <= UNKNOWN_NAME_MAX ? name : `${name.slice(0, UNKNOWN_NAME_MAX)}…`;
 }
 
 /** "title: Too big: expected string to have <=200 characters; body: ..." */

@@ -17,10 +17,14 @@ export class RateLimiter {
     for (const t of throttlers) this.limits.set(t.name ?? 'default', { limit: Number(t.limit), ttl: Number(t.ttl) });
   }
 
-  /** Counts one request; returns the seconds to wait when over the limit, else undefined. */
-  async hit(bucket: 'mcp' | 'auth', tracker: string): Promise<number | undefined> {
+  /** Counts `weight` hits (one per message of a JSON-RPC batch); returns the seconds to wait when over the limit, else undefined. */
+  async hit(bucket: 'mcp' | 'auth', tracker: string, weight = 1): Promise<number | undefined> {
     const { limit, ttl } = this.limits.get(bucket)!;
-    const r = await this.storage.increment(`${bucket}:${tracker}`, ttl, limit, ttl, bucket);
-    return r.isBlocked ? Math.max(1, r.timeToBlockExpire || r.timeToExpire) : undefined;
+    let blockedFor: number | undefined;
+    for (let i = 0; i < weight; i++) {
+      const r = await this.storage.increment(`${bucket}:${tracker}`, ttl, limit, ttl, bucket);
+      if (r.isBlocked) blockedFor = Math.max(1, r.timeToBlockExpire || r.timeToExpire);
+    }
+    return blockedFor;
   }
 }

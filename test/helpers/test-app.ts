@@ -5,13 +5,12 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { JWTPayload } from 'jose';
-import { createApp, shutdown } from '../../src/app.factory.js';
+import { createApp, shutdown, type CreateAppOptions } from '../../src/app.factory.js';
 import { AccessTokenService } from '../../src/auth/access-token.service.js';
 import { AppConfig } from '../../src/config/app-config.js';
 import { SigningKeysService } from '../../src/keys/signing-keys.service.js';
 import { UsersRepository } from '../../src/users/users.repository.js';
 import { freePort } from './free-port.js';
-import type { DestinationStream } from 'pino';
 
 export interface TestApp {
   app: NestExpressApplication;
@@ -42,7 +41,7 @@ export function uniqueLogin(prefix = 'user'): string {
 }
 
 /** Boots the real application on a random port against the run's migrated database. */
-export async function startTestApp(env: Record<string, string> = {}, opts: { logStream?: DestinationStream } = {}): Promise<TestApp> {
+export async function startTestApp(env: Record<string, string> = {}, opts: CreateAppOptions = {}): Promise<TestApp> {
   const port = Number(env.PORT ?? (await freePort()));
   const config = AppConfig.from({
     NODE_ENV: 'test',
@@ -59,7 +58,7 @@ export async function startTestApp(env: Record<string, string> = {}, opts: { log
     RATE_LIMIT_AUTH_PER_MINUTE: '100000',
     ...env,
   });
-  const app = await createApp(config, { logStream: opts.logStream });
+  const app = await createApp(config, opts);
   await app.listen(config.port, config.host);
   const baseUrl = config.publicUrl;
   const mcpUrl = config.resourceUrl;

@@ -1,11 +1,7 @@
-import { Global, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
-import { RequestContextMiddleware } from './request-context.middleware.js';
+import { Global, Module } from '@nestjs/common';
 import { RequestContextService } from './request-context.service.js';
 
+/** The request context (AsyncLocalStorage). HttpModule opens it for every request, in its place in the chain. */
 @Global()
 @Module({ providers: [RequestContextService], exports: [RequestContextService] })
-export class ContextModule implements NestModule {
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(RequestContextMiddleware).forRoutes('*path');
-  }
-}
+export class ContextModule {}

@@ -7,16 +7,19 @@ export const HELMET_OPTIONS: Readonly<HelmetOptions> = {
   crossOriginResourcePolicy: { policy: 'cross-origin' },
 };
 
+/** The security headers as Express middleware (every route but /mcp). */
+export const securityHeaders = helmet(HELMET_OPTIONS);
+
 /**
- * The headers helmet sets, computed once, for handlers outside Express (the /mcp fast path) so that
- * they send exactly what every other response carries without running the middleware per request.
+ * The same headers computed once, for /mcp, which writes its responses itself: exactly what every
+ * other response carries, without running the middleware per request.
  */
-export function helmetHeaders(): Record<string, string> {
+export function securityHeaderValues(): Record<string, string> {
   const headers: Record<string, string> = {};
   const res = {
     setHeader: (name: string, value: string) => void (headers[name.toLowerCase()] = String(value)),
     removeHeader: (name: string) => void delete headers[name.toLowerCase()],
   };
-  helmet(HELMET_OPTIONS)({ headers: {} } as never, res as never, () => undefined);
+  securityHeaders({ headers: {} } as never, res as never, () => undefined);
   return headers;
 }
