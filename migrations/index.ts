@@ -2,6 +2,15 @@ import { CreatePlatformSchema1763780000000 } from './1763780000000-CreatePlatfor
 import { CreateOAuthSchema1763790000000 } from './1763790000000-CreateOAuthSchema.js';
 import { CreateApiKeys1763800000000 } from './1763800000000-CreateApiKeys.js';
 import { AddRedirectUriGiven1763810000000 } from './1763810000000-AddRedirectUriGiven.js';
+import { AddUserEnabledRevocations1796005800156 } from './1796005800156-AddUserEnabledRevocations.js';
+import { AddAuditActor1796005800189 } from './1796005800189-AddAuditActor.js';
 
 /** Every migration, in order. Add new ones at the end; never edit one that has landed. */
-export const MIGRATIONS = [CreatePlatformSchema1763780000000, CreateOAuthSchema1763790000000, CreateApiKeys1763800000000, AddRedirectUriGiven1763810000000];
+export const MIGRATIONS = [
+  CreatePlatformSchema1763780000000,
+  CreateOAuthSchema1763790000000,
+  CreateApiKeys1763800000000,
+  AddRedirectUriGiven1763810000000,
+  AddUserEnabledRevocations1796005800156,
+  AddAuditActor1796005800189,
+];

@@ -24,6 +24,7 @@ const ROUTES: ReadonlyArray<readonly [method: string, path: string, target: stri
   ['GET', '/admin/users', 'users.list'],
   ['GET', '/admin/users/{id}', 'users.get'],
   ['POST', '/admin/users/{id}/disable', 'users.disable'],
+  ['POST', '/admin/users/{id}/enable', 'users.enable'],
   ['GET', '/admin/grants', 'grants.list'],
   ['POST', '/admin/grants/{id}/revoke', 'grants.revoke'],
   ['GET', '/admin/keys', 'keys.list'],

@@ -5,7 +5,11 @@ export interface AuditEvent {
   occurredAt: Date;
   requestId?: string;
   userId?: string;
+  /** The user's login when the event happened (logins can change; userId is the stable id). */
+  login?: string;
   clientId?: string;
+  /** The acting credential: `api_key:<id>`, `grant:<id>` or `token:<jti>` (see RequestContext). */
+  credential?: string;
   kind: AuditKind;
   target: string;
   outcome: AuditOutcome;

@@ -10,8 +10,8 @@ export class AuditRepository {
   async insertMany(events: readonly AuditEvent[]): Promise<void> {
     if (events.length === 0) return;
     await this.sql.query(
-      `INSERT INTO audit_events (occurred_at, request_id, user_id, client_id, kind, target, outcome, latency_ms, detail)
-       SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[], $9::jsonb[])`,
+      `INSERT INTO audit_events (occurred_at, request_id, user_id, client_id, kind, target, outcome, latency_ms, detail, login, credential)
+       SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[], $9::jsonb[], $10::text[], $11::text[])`,
       [
         events.map((e) => e.occurredAt),
         events.map((e) => e.requestId ?? null),
@@ -22,6 +22,8 @@ export class AuditRepository {
         events.map((e) => e.outcome),
         events.map((e) => (e.latencyMs === undefined ? null : Math.round(e.latencyMs))),
         events.map((e) => (e.detail ? JSON.stringify(e.detail) : null)),
+        events.map((e) => e.login ?? null),
+        events.map((e) => e.credential ?? null),
       ],
     );
   }

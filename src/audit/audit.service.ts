@@ -31,13 +31,15 @@ export class AuditService implements OnModuleInit, BeforeApplicationShutdown {
   }
 
   /** Adds an event; who, which client and which request come from the request context. */
-  record(event: Omit<AuditEvent, 'occurredAt' | 'requestId' | 'userId' | 'clientId'> & Partial<AuditEvent>): void {
+  record(event: Omit<AuditEvent, 'occurredAt' | 'requestId' | 'userId' | 'login' | 'clientId' | 'credential'> & Partial<AuditEvent>): void {
     const ctx = this.context.current();
     this.buffer.push({
       occurredAt: new Date(),
       requestId: ctx?.requestId,
       userId: ctx?.principal?.userId,
+      login: ctx?.principal?.login,
       clientId: ctx?.clientId,
+      credential: ctx?.credential,
       ...event,
     });
     if (this.buffer.length > MAX_BUFFERED) {

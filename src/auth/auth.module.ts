@@ -3,6 +3,7 @@ import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import { KeysModule } from '../keys/keys.module.js';
 import { MetricsModule } from '../metrics/metrics.module.js';
 import { AccessTokenService } from './access-token.service.js';
+import { AdminAccessService } from './admin-access.service.js';
 import { ApiKeysRepository } from './api-keys/api-keys.repository.js';
 import { ApiKeysService } from './api-keys/api-keys.service.js';
 import { AuthChallengeService } from './auth-challenge.service.js';
@@ -25,6 +26,7 @@ import { ScopeRegistry } from './scope-registry.service.js';
   controllers: [ProtectedResourceController],
   providers: [
     AccessTokenService,
+    AdminAccessService,
     AuthChallengeService,
     ScopeRegistry,
     RevocationRepository,
@@ -36,6 +38,6 @@ import { ScopeRegistry } from './scope-registry.service.js';
     RequestAuthenticator,
     { provide: APP_GUARD, useClass: BearerAuthGuard },
   ],
-  exports: [RequestAuthenticator, AccessTokenService, AuthChallengeService, ScopeRegistry, RevocationService, ApiKeysService, KeysModule],
+  exports: [RequestAuthenticator, AccessTokenService, AdminAccessService, AuthChallengeService, ScopeRegistry, RevocationService, ApiKeysService, KeysModule],
 })
 export class AuthModule {}

@@ -2,9 +2,11 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { Injectable, Logger } from '@nestjs/common';
 import { RequestContextService } from '../common/context/request-context.service.js';
 import { AccessTokenService, InvalidAccessTokenError } from './access-token.service.js';
+import { AdminAccessService } from './admin-access.service.js';
 import { API_KEY_PREFIX } from './api-keys/api-key.js';
 import { ApiKeysService } from './api-keys/api-keys.service.js';
 import { AuthChallengeService } from './auth-challenge.service.js';
+import { PRIVILEGED_SCOPES } from './scope-registry.service.js';
 
 const BEARER = /^Bearer[ ]+([A-Za-z0-9\-._~+/]+=*)$/i;
 
@@ -28,6 +30,7 @@ export class RequestAuthenticator {
     private readonly apiKeys: ApiKeysService,
     private readonly challenges: AuthChallengeService,
     private readonly context: RequestContextService,
+    private readonly admins: AdminAccessService,
   ) {}
 
   async authenticate(headers: IncomingHttpHeaders, url: string, method: string): Promise<AuthenticatedCaller> {
@@ -56,15 +59,17 @@ export class RequestAuthenticator {
       this.warn(where, e.message);
       throw this.challenges.invalidToken(`The access token is not valid: ${e.message}`);
     }
+    const scopes = this.stillAllowed(verified.login, verified.scopes);
     this.context.authenticate({
       principal: verified.userId ? { userId: verified.userId, login: verified.login ?? verified.userId } : undefined,
       clientId: verified.clientId,
-      scopes: verified.scopes,
+      scopes,
       authMethod: 'jwt',
+      credential: verified.grantId ? `grant:${verified.grantId}` : `token:${verified.tokenId}`,
       tokenId: verified.tokenId,
       grantId: verified.grantId,
     });
-    return { userId: verified.userId, clientId: verified.clientId, scopes: verified.scopes };
+    return { userId: verified.userId, clientId: verified.clientId, scopes };
   }
 
   /** MCP authorization §2.4 step-up: 403 naming the granted plus the required scopes. */
@@ -84,9 +89,16 @@ export class RequestAuthenticator {
       clientId,
       scopes: verified.scopes,
       authMethod: 'api_key',
+      credential: `api_key:${verified.id}`,
       tokenId: verified.id,
     });
     return { userId: verified.userId, clientId, scopes: verified.scopes };
+  }
+
+  /** SECURITY 35: a token's privileged scopes count only while its user is still an administrator. */
+  private stillAllowed(login: string | undefined, scopes: ReadonlySet<string>): ReadonlySet<string> {
+    for (const s of PRIVILEGED_SCOPES) if (scopes.has(s) && !this.admins.isAdmin(login)) return new Set(this.admins.allowedScopes(login, scopes));
+    return scopes;
   }
 
   private warn(where: string, reason: string): void {

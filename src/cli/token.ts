@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AccessTokenService } from '../auth/access-token.service.js';
+import { AdminAccessService } from '../auth/admin-access.service.js';
 import { AuthModule } from '../auth/auth.module.js';
 import { ContextModule } from '../common/context/context.module.js';
 import { AppConfig } from '../config/app-config.js';
@@ -35,13 +36,14 @@ async function main(): Promise<void> {
   const app = await NestFactory.createApplicationContext(TokenCliModule, { logger: ['error', 'warn'] });
   try {
     const user = await app.get(UsersRepository).upsertDevUser(args.user);
-    const { token, expiresIn } = await app.get(AccessTokenService).issue({
-      userId: user.id,
-      login: user.login,
-      clientId: args.client,
-      scopes: args.scope.split(/\s+/).filter(Boolean),
-      ttlSeconds: ttl,
-    });
+    // SECURITY 35: no token for a disabled user, and admin only for ADMIN_GITHUB_LOGINS.
+    if (user.disabledAt) throw new Error(`User ${user.login} is disabled; enable them first (POST /admin/users/${user.id}/enable)`);
+    const scopes = args.scope.split(/\s+/).filter(Boolean);
+    const forbidden = app.get(AdminAccessService).forbiddenScopes(user.login, scopes);
+    if (forbidden.length) throw new Error(`--scope ${forbidden.join(' ')}: only for users listed in ADMIN_GITHUB_LOGINS (${user.login} is not)`);
+    const { token, expiresIn } = await app
+      .get(AccessTokenService)
+      .issue({ userId: user.id, login: user.login, clientId: args.client, scopes, ttlSeconds: ttl });
     process.stdout.write(`${token}\n`);
     process.stderr.write(`Token for ${user.login} (user id ${user.id}), scope "${args.scope}", expires in ${expiresIn} s, audience ${config.resourceUrl}\n`);
   } finally {

@@ -1,4 +1,6 @@
+import { AdminAccessService } from '../../auth/admin-access.service.js';
 import type { ApiKeysService } from '../../auth/api-keys/api-keys.service.js';
+import { AppConfig } from '../../config/app-config.js';
 import { ScopeRegistry } from '../../auth/scope-registry.service.js';
 import type { RequestContextService } from '../../common/context/request-context.service.js';
 import { DomainError } from '../../common/errors/domain-error.js';
@@ -27,6 +29,7 @@ describe('AdminApiKeysService.create', () => {
       strictFake<AdminUsersRepository>('users', log, { find: async (id: string) => users[id] }),
       scopes,
       strictFake<RequestContextService>('context', log, { principal: () => ADMIN }),
+      new AdminAccessService(AppConfig.from({ ADMIN_GITHUB_LOGINS: 'Root-Admin' })),
     );
   }
 
@@ -61,6 +64,17 @@ describe('AdminApiKeysService.create', () => {
     expect(error.code).toBe('invalid_input');
     expect(error.message).toBe('scopes: unknown scope(s) root, notes:admin; known scopes: admin notes:read notes:write');
     expect(log).toEqual([]);
+  });
+
+  it('refuses the admin scope for an owner outside ADMIN_GITHUB_LOGINS, before creating anything', async () => {
+    const error = (await service()
+      .create({ name: 'x', scopes: ['notes:read', 'admin'], userId: OTHER })
+      .catch((e: unknown) => e)) as DomainError;
+    expect(error).toBeInstanceOf(DomainError);
+    expect(error.code).toBe('invalid_input');
+    expect(error.message).toBe('scopes: admin can only be given to users listed in ADMIN_GITHUB_LOGINS (ci-bot is not)');
+    expect(created).toEqual([]);
+    expect(log).toEqual(['context.principal()', `users.find("${OTHER}")`]);
   });
 
   it('refuses an owner that does not exist (invalid_input) or is disabled (conflict)', async () => {

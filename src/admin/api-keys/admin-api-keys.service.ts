@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { ApiKeyView } from '../../auth/api-keys/api-key.js';
+import { AdminAccessService } from '../../auth/admin-access.service.js';
 import { ApiKeysService } from '../../auth/api-keys/api-keys.service.js';
 import { ScopeRegistry } from '../../auth/scope-registry.service.js';
 import { RequestContextService } from '../../common/context/request-context.service.js';
@@ -28,6 +29,7 @@ export class AdminApiKeysService {
     private readonly users: AdminUsersRepository,
     private readonly scopes: ScopeRegistry,
     private readonly context: RequestContextService,
+    private readonly admins: AdminAccessService,
   ) {}
 
   /** A key for scripts and CI, acting as `userId` (default: the calling administrator) with exactly `scopes`. */
@@ -40,6 +42,11 @@ export class AdminApiKeysService {
     const owner = await this.users.find(ownerId);
     if (!owner) throw new DomainError('invalid_input', `userId: no such user ${ownerId}`);
     if (owner.disabledAt) throw new DomainError('conflict', `User ${owner.login} is disabled; a key acting as them would never work`);
+    // SECURITY 35: privileged scopes only for ADMIN_GITHUB_LOGINS (and re-checked on every use of the key).
+    const forbidden = this.admins.forbiddenScopes(owner.login, scopes);
+    if (forbidden.length) {
+      throw new DomainError('invalid_input', `scopes: ${forbidden.join(' ')} can only be given to users listed in ADMIN_GITHUB_LOGINS (${owner.login} is not)`);
+    }
     const expiresAt = input.expiresInDays ? new Date(Date.now() + input.expiresInDays * DAY_MS) : null;
     const { key, view } = await this.apiKeys.create({ name: input.name, scopes, userId: ownerId, createdBy: caller.userId, expiresAt });
     return { key, apiKey: view };

@@ -5,7 +5,9 @@ export interface AdminAuditEvent {
   occurredAt: Date;
   requestId: string | null;
   userId: string | null;
+  login: string | null;
   clientId: string | null;
+  credential: string | null;
   kind: AuditKind;
   target: string;
   outcome: AuditOutcome;

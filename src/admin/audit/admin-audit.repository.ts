@@ -10,7 +10,7 @@ export class AdminAuditRepository {
   /** Newest first, keyset-paginated on (occurred_at, id). */
   find(filter: AuditFilter, after: Cursor | undefined, limit: number): Promise<(AdminAuditEvent & { cursorAt: string })[]> {
     return this.sql.query(
-      `SELECT id::text, occurred_at AS "occurredAt", request_id AS "requestId", user_id AS "userId", client_id AS "clientId",
+      `SELECT id::text, occurred_at AS "occurredAt", request_id AS "requestId", user_id AS "userId", login, client_id AS "clientId", credential,
               kind, target, outcome, latency_ms AS "latencyMs", detail, ${cursorAtSql('occurred_at')} AS "cursorAt"
        FROM audit_events
        WHERE ($1::uuid IS NULL OR user_id = $1)

@@ -30,8 +30,17 @@ export class AdminUsersController {
 
   @Post(':id/disable')
   @HttpCode(HttpStatus.OK)
-  @ApiOperation({ summary: 'Disable a user: grants revoked, tokens and API keys refused everywhere, sign-in refused' })
+  @ApiOperation({
+    summary: 'Disable a user: grants and API keys revoked, tokens refused everywhere, sign-in refused (never the last enabled administrator)',
+  })
   disable(@UuidParam('id') id: string): Promise<UserDisable> {
     return this.users.disable(id);
+  }
+
+  @Post(':id/enable')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Enable a disabled user again: sign-in and new tokens work; what the disable revoked stays revoked' })
+  enable(@UuidParam('id') id: string): Promise<AdminUser> {
+    return this.users.enable(id);
   }
 }

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { LAST_ADMIN } from '../../auth/revocation/revocation.js';
 import { RevocationService } from '../../auth/revocation/revocation.service.js';
 import { RequestContextService } from '../../common/context/request-context.service.js';
 import { DomainError } from '../../common/errors/domain-error.js';
@@ -41,13 +42,24 @@ export class AdminUsersService {
   /**
    * Disables the account: every grant revoked (refresh tokens fail at once), browser sessions ended,
    * access tokens and API keys refused on every instance within a second, sign-in refused from now on.
-   * Idempotent. An administrator cannot disable their own account (and lock themselves out).
+   * Idempotent. An administrator cannot disable their own account, nor the last enabled
+   * administrator (SECURITY 35: the last admin cannot be locked out).
    */
   async disable(id: string): Promise<UserDisable> {
     if (this.context.current()?.principal?.userId === id) throw new DomainError('conflict', 'You cannot disable your own account');
     const disabled = await this.revocation.disableUser(id, 'user disabled by an administrator');
     if (!disabled) throw notFound(id);
+    if (disabled === LAST_ADMIN) throw new DomainError('conflict', 'This user is the last enabled administrator; enable or add another administrator first');
     return { user: (await this.users.find(id))!, grantsRevoked: disabled.grantsRevoked };
+  }
+
+  /**
+   * Enables a disabled user again: they can sign in, and tokens issued from now on work everywhere.
+   * Tokens, grants and API keys from before the disable stay revoked. Idempotent.
+   */
+  async enable(id: string): Promise<AdminUser> {
+    if (!(await this.revocation.enableUser(id))) throw notFound(id);
+    return (await this.users.find(id))!;
   }
 }
 

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { randomToken, safeEqual, sha256 } from '../../common/crypto.js';
+import { AdminAccessService } from '../admin-access.service.js';
 import { RevocationCache } from '../revocation/revocation-cache.service.js';
 import { RevocationService } from '../revocation/revocation.service.js';
 import { formatApiKey, parseApiKey, type ApiKeyRecord, type ApiKeyView } from './api-key.js';
@@ -24,7 +25,7 @@ export interface VerifiedApiKey {
  */
 @Injectable()
 export class ApiKeysService {
-  private readonly logger = new Logger(ApiKeysService.name);
+  private readonly logger = new Logger('ApiKeys');
   private readonly cache = new Map<string, { record?: ApiKeyRecord; loadedAt: number }>();
   private readonly touched = new Map<string, number>();
 
@@ -32,6 +33,7 @@ export class ApiKeysService {
     private readonly keys: ApiKeysRepository,
     private readonly revocations: RevocationCache,
     private readonly revocation: RevocationService,
+    private readonly admins: AdminAccessService,
   ) {}
 
   async create(input: {
@@ -75,7 +77,9 @@ export class ApiKeysService {
     if (this.revocations.isRevoked({ apiKeyId: record.id, userId: record.userId, issuedAt: Math.floor(new Date(record.createdAt).getTime() / 1000) }))
       return undefined;
     this.touch(record.id);
-    return { id: record.id, name: record.name, userId: record.userId, login: record.login, scopes: new Set(record.scopes) };
+    // SECURITY 35: privileged scopes are re-checked on every use against ADMIN_GITHUB_LOGINS.
+    const scopes = new Set(this.admins.allowedScopes(record.login, record.scopes));
+    return { id: record.id, name: record.name, userId: record.userId, login: record.login, scopes };
   }
 
   private async load(id: string): Promise<ApiKeyRecord | undefined> {

@@ -25,7 +25,11 @@ export class RevocationCache implements OnModuleInit, OnModuleDestroy {
   private readonly grants = new Set<string>();
   private readonly apiKeys = new Set<string>();
   private readonly clients = new Map<string, number>();
-  private readonly users = new Map<string, number>();
+  /**
+   * Per user: when last disabled, and the row ids of the latest disable and enable (ids, not seconds,
+   * order them: a disable and an enable can fall in the same second).
+   */
+  private readonly users = new Map<string, { disabledAt: number; disabledRow: bigint; enabledRow: bigint }>();
   private lastId = '0';
   private timer?: NodeJS.Timeout;
   private lastSync = 0;
@@ -68,8 +72,10 @@ export class RevocationCache implements OnModuleInit, OnModuleDestroy {
     if (s.apiKeyId && this.apiKeys.has(s.apiKeyId)) return true;
     const clientAt = s.clientId ? this.clients.get(s.clientId) : undefined;
     if (clientAt !== undefined && s.issuedAt <= clientAt) return true;
-    const userAt = s.userId ? this.users.get(s.userId) : undefined;
-    return userAt !== undefined && s.issuedAt <= userAt;
+    const user = s.userId ? this.users.get(s.userId) : undefined;
+    // A disabled user's tokens are refused whenever issued, until the user is enabled again; then
+    // only those issued up to the disable.
+    return user !== undefined && (s.issuedAt <= user.disabledAt || user.disabledRow > user.enabledRow);
   }
 
   /** Loads revocations other instances wrote since the last sync; concurrent calls share one query. */
@@ -153,8 +159,16 @@ export class RevocationCache implements OnModuleInit, OnModuleDestroy {
         this.clients.set(row.subject, Math.max(row.revokedAt, this.clients.get(row.subject) ?? 0));
         break;
       case 'user':
-        this.users.set(row.subject, Math.max(row.revokedAt, this.users.get(row.subject) ?? 0));
+      case 'user_enabled': {
+        const user = this.users.get(row.subject) ?? { disabledAt: -Infinity, disabledRow: 0n, enabledRow: 0n };
+        const id = BigInt(row.id);
+        if (row.kind === 'user') {
+          user.disabledAt = Math.max(user.disabledAt, row.revokedAt);
+          if (id > user.disabledRow) user.disabledRow = id;
+        } else if (id > user.enabledRow) user.enabledRow = id;
+        this.users.set(row.subject, user);
         break;
+      }
     }
   }
 

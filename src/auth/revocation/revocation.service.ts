@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import type { RevocationRow } from './revocation.js';
+import { LAST_ADMIN, type RevocationRow } from './revocation.js';
 import { RevocationCache } from './revocation-cache.service.js';
+import { AdminAccessService } from '../admin-access.service.js';
 import { RevocationRepository, type ClientRevocationResult, type UserDisableResult } from './revocation.repository.js';
 
 /**
@@ -13,6 +14,7 @@ export class RevocationService {
   constructor(
     private readonly repository: RevocationRepository,
     private readonly cache: RevocationCache,
+    private readonly admins: AdminAccessService,
   ) {}
 
   /** RFC 7009: one access token, by its jti. */
@@ -34,13 +36,23 @@ export class RevocationService {
     return rest;
   }
 
-  /** A user: grants and API keys revoked, sessions ended, tokens refused. Undefined if no such user. */
-  async disableUser(userId: string, reason: string): Promise<Omit<UserDisableResult, 'announcement'> | undefined> {
-    const result = await this.repository.disableUser(userId, reason);
-    if (!result) return undefined;
+  /**
+   * A user: grants and API keys revoked, sessions ended, tokens refused. Undefined if no such user;
+   * LAST_ADMIN (nothing changed) if the user is the last enabled administrator.
+   */
+  async disableUser(userId: string, reason: string): Promise<Omit<UserDisableResult, 'announcement'> | typeof LAST_ADMIN | undefined> {
+    const result = await this.repository.disableUser(userId, reason, this.admins.adminLogins());
+    if (result === undefined || result === LAST_ADMIN) return result;
     const { announcement, ...rest } = result;
     this.applied(announcement);
     return rest;
+  }
+
+  /** A disabled user enabled again: new tokens accepted everywhere, old ones stay refused. False if no such user. */
+  async enableUser(userId: string): Promise<boolean> {
+    const result = await this.repository.enableUser(userId);
+    this.applied(result?.announcement);
+    return result !== undefined;
   }
 
   /** An API key. False if no such key; idempotent. */

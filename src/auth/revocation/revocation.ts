@@ -1,5 +1,8 @@
-/** What a row of `token_revocations` revokes: one access token, a grant, a client, a user or an API key. */
-export type RevocationKind = 'token' | 'grant' | 'client' | 'user' | 'api_key';
+/**
+ * What a row of `token_revocations` announces: one access token, a grant, a client, a user (disabled)
+ * or an API key revoked; or a disabled user enabled again (`user_enabled`).
+ */
+export type RevocationKind = 'token' | 'grant' | 'client' | 'user' | 'api_key' | 'user_enabled';
 
 /** An announced revocation, as every instance applies it. `revokedAt` is in epoch seconds. */
 export interface RevocationRow {
@@ -19,6 +22,9 @@ export interface RevocationSubject {
   /** Issued-at, seconds: a client or user revoked at or after this time invalidates the token. */
   issuedAt: number;
 }
+
+/** The user is the last enabled administrator: disabling them would lock every administrator out. */
+export const LAST_ADMIN = 'last_admin';
 
 /** The Postgres channel that carries revocation row ids (and the listener's probe). */
 export const REVOCATION_CHANNEL = 'token_revocations';

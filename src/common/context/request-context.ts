@@ -11,6 +11,11 @@ export interface RequestContext {
   scopes: ReadonlySet<string>;
   /** How the caller authenticated. */
   authMethod?: 'jwt' | 'api_key';
+  /**
+   * The acting credential, as audit rows name it: `api_key:<id>`, `grant:<id>` (an access token of a
+   * grant) or `token:<jti>` (an access token without one: client credentials, the dev CLI).
+   */
+  credential?: string;
   /** Token id and grant id, for audit and revocation. */
   tokenId?: string;
   grantId?: string;

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config.js';
-import { PRIVILEGED_SCOPES } from '../../auth/scope-registry.service.js';
+import { AdminAccessService } from '../../auth/admin-access.service.js';
 import { randomToken, safeEqual, sha256 } from '../../common/crypto.js';
 import { AuditService } from '../../audit/audit.service.js';
 import { ClientsService } from '../clients/clients.service.js';
@@ -50,6 +50,7 @@ export class AuthorizationService {
     private readonly consents: ConsentsRepository,
     private readonly codes: AuthorizationCodesRepository,
     private readonly audit: AuditService,
+    private readonly admins: AdminAccessService,
   ) {}
 
   /** Client and redirect URI first: until both are trusted, nothing may be redirected. */
@@ -183,9 +184,8 @@ export class AuthorizationService {
     request: Pick<AuthorizationRequest, 'clientId' | 'redirectUri' | 'redirectUriGiven' | 'state' | 'codeChallenge' | 'scopes' | 'resource'>,
     user: SignedInUser,
   ): Promise<string> {
-    // Privileged scopes (admin) are granted only to ADMIN_GITHUB_LOGINS; others get the rest.
-    const isAdmin = this.config.adminGithubLogins.has(user.login.toLowerCase());
-    const scopes = request.scopes.filter((s) => isAdmin || !PRIVILEGED_SCOPES.has(s));
+    // SECURITY 35: privileged scopes (admin) are granted only to ADMIN_GITHUB_LOGINS; others get the rest.
+    const scopes = this.admins.allowedScopes(user.login, request.scopes);
     if (scopes.length === 0) {
       return this.errorRedirect(request.redirectUri, request.state, 'access_denied', 'The requested scope is reserved for administrators');
     }
@@ -204,7 +204,15 @@ export class AuthorizationService {
       },
       this.config.authCodeTtlSeconds,
     );
-    this.audit.record({ kind: 'auth', target: 'authorize', outcome: 'ok', userId: user.userId, clientId: request.clientId, detail: { scopes } });
+    this.audit.record({
+      kind: 'auth',
+      target: 'authorize',
+      outcome: 'ok',
+      userId: user.userId,
+      login: user.login,
+      clientId: request.clientId,
+      detail: { scopes },
+    });
     // RFC 9207: iss on every authorization response.
     return redirectUrl(request.redirectUri, { code, state: request.state, iss: this.config.publicUrl });
   }

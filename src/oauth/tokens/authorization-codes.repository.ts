@@ -14,17 +14,19 @@ export interface AuthorizationCode {
   expired: boolean;
   usedAt: Date | null;
   grantId: string | null;
+  userDisabledAt: Date | null;
 }
 
 const COLUMNS = `c.code_hash AS "codeHash", c.client_id AS "clientId", c.user_id AS "userId", u.login, c.redirect_uri AS "redirectUri", c.redirect_uri_given AS "redirectUriGiven",
-  c.code_challenge AS "codeChallenge", c.scopes, c.resource, c.expires_at <= now() AS expired, c.used_at AS "usedAt", c.grant_id AS "grantId"`;
+  c.code_challenge AS "codeChallenge", c.scopes, c.resource, c.expires_at <= now() AS expired, c.used_at AS "usedAt", c.grant_id AS "grantId",
+  u.disabled_at AS "userDisabledAt"`;
 
 /** Authorization codes, stored only as SHA-256 hashes. */
 @Injectable()
 export class AuthorizationCodesRepository {
   constructor(private readonly sql: SqlService) {}
 
-  async insert(c: Omit<AuthorizationCode, 'login' | 'expired' | 'usedAt' | 'grantId'>, ttlSeconds: number): Promise<void> {
+  async insert(c: Omit<AuthorizationCode, 'login' | 'expired' | 'usedAt' | 'grantId' | 'userDisabledAt'>, ttlSeconds: number): Promise<void> {
     await this.sql.query(
       `INSERT INTO authorization_codes (code_hash, client_id, user_id, redirect_uri, redirect_uri_given, code_challenge, scopes, resource, expires_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now() + make_interval(secs => $9))`,

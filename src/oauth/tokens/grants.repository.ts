@@ -35,19 +35,23 @@ export class GrantsRepository {
 
   /**
    * Marks the code used (only if unused and unexpired: the race-free single-use step), creates the
-   * grant and its first refresh token, in one transaction. Returns undefined if the code was taken.
+   * grant and its first refresh token, in one transaction. `taken` if the code was used meanwhile;
+   * `user_disabled` if the user is disabled (their row is share-locked, so a concurrent disable waits
+   * and then revokes the new grant too).
    */
-  async redeemCode(codeHash: string, grant: NewGrant, refresh: IssuedRefresh | undefined): Promise<string | undefined> {
+  async redeemCode(codeHash: string, grant: NewGrant, refresh: IssuedRefresh | undefined): Promise<{ grantId: string } | 'taken' | 'user_disabled'> {
     return this.sql.transaction(async (q) => {
+      const user = await q<{ enabled: boolean }>(`SELECT disabled_at IS NULL AS enabled FROM users WHERE id = $1 FOR SHARE`, [grant.userId]);
+      if (!user[0]?.enabled) return 'user_disabled';
       const taken = await q(
         `UPDATE authorization_codes SET used_at = now() WHERE code_hash = $1 AND used_at IS NULL AND expires_at > now() RETURNING code_hash`,
         [codeHash],
       );
-      if (taken.length === 0) return undefined;
+      if (taken.length === 0) return 'taken';
       const grantId = await this.insertGrant(q, grant);
       await q(`UPDATE authorization_codes SET grant_id = $2 WHERE code_hash = $1`, [codeHash, grantId]);
       if (refresh) await this.insertRefresh(q, grantId, refresh);
-      return grantId;
+      return { grantId };
     });
   }
 
@@ -63,11 +67,17 @@ export class GrantsRepository {
     return rows[0];
   }
 
-  /** Rotation: the old token is used up (only once, atomically) and its successor stored. */
+  /**
+   * Rotation: the old token is used up (only once, atomically, and only while its grant is live and
+   * its user enabled) and its successor stored.
+   */
   async rotateRefresh(oldHash: string, next: IssuedRefresh): Promise<boolean> {
     return this.sql.transaction(async (q) => {
       const used = await q(
-        `UPDATE refresh_tokens SET used_at = now() WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now() RETURNING grant_id AS "grantId"`,
+        `UPDATE refresh_tokens r SET used_at = now()
+         WHERE r.token_hash = $1 AND r.used_at IS NULL AND r.expires_at > now()
+           AND EXISTS (SELECT 1 FROM grants g JOIN users u ON u.id = g.user_id WHERE g.id = r.grant_id AND g.revoked_at IS NULL AND u.disabled_at IS NULL)
+         RETURNING r.grant_id AS "grantId"`,
         [oldHash],
       );
       if (used.length === 0) return false;

@@ -3,6 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config.js';
 import { randomToken, safeEqual, sha256 } from '../../common/crypto.js';
 import { AccessTokenService } from '../../auth/access-token.service.js';
+import { AdminAccessService } from '../../auth/admin-access.service.js';
 import { PRIVILEGED_SCOPES } from '../../auth/scope-registry.service.js';
 import { RevocationService } from '../../auth/revocation/revocation.service.js';
 import { AuditService } from '../../audit/audit.service.js';
@@ -29,7 +30,7 @@ const SHORT_REFRESH_SECONDS = 86_400;
 /** The token endpoint's grants (OAuth 2.1 §4.1.3, §4.2, §4.3; RFC 9700 §4.14; RFC 8707 §2.2). */
 @Injectable()
 export class TokenService {
-  private readonly logger = new Logger(TokenService.name);
+  private readonly logger = new Logger('Token');
 
   constructor(
     private readonly config: AppConfig,
@@ -39,6 +40,7 @@ export class TokenService {
     private readonly revocation: RevocationService,
     private readonly scopes: ScopePolicy,
     private readonly audit: AuditService,
+    private readonly admins: AdminAccessService,
   ) {}
 
   async exchange(client: OAuthClient, form: Form): Promise<TokenResponse> {
@@ -85,19 +87,31 @@ export class TokenService {
     if (!pkceOk) throw new OAuthError('invalid_grant', 'PKCE verification failed: code_verifier does not match the code_challenge');
     if (!redirectOk) throw new OAuthError('invalid_grant', 'redirect_uri does not match the authorization request');
     if (resource !== undefined && resource !== row.resource) throw new OAuthError('invalid_target', 'resource differs from the authorization request');
+    // SECURITY 35: a user disabled after the code was issued gets no token.
+    if (row.userDisabledAt) throw new OAuthError('invalid_grant', 'The account has been disabled');
     const refresh = client.grantTypes.includes('refresh_token') ? this.newRefresh(row.scopes) : undefined;
-    const grantId = await this.grants.redeemCode(
+    const redeemed = await this.grants.redeemCode(
       row.codeHash,
       { userId: row.userId, clientId: client.clientId, scopes: row.scopes, resource: row.resource },
       refresh?.record,
     );
-    if (!grantId) {
+    if (redeemed === 'user_disabled') throw new OAuthError('invalid_grant', 'The account has been disabled');
+    if (redeemed === 'taken') {
       // Lost a race with another redemption of the same code: that is a replay too (OAuth 2.1 §4.1.3).
       const winner = await this.codes.find(row.codeHash);
       if (winner?.grantId) await this.revocation.revokeGrant(winner.grantId, 'authorization code redeemed twice');
       throw new OAuthError('invalid_grant', 'The authorization code has already been used');
     }
-    this.audit.record({ kind: 'auth', target: 'token.authorization_code', outcome: 'ok', userId: row.userId, clientId: client.clientId });
+    const { grantId } = redeemed;
+    this.audit.record({
+      kind: 'auth',
+      target: 'token.authorization_code',
+      outcome: 'ok',
+      userId: row.userId,
+      login: row.login,
+      clientId: client.clientId,
+      credential: `grant:${grantId}`,
+    });
     return this.respond({ userId: row.userId, login: row.login, clientId: client.clientId, scopes: row.scopes, grantId }, refresh?.token);
   }
 
@@ -117,9 +131,8 @@ export class TokenService {
     if (rec.expired) throw new OAuthError('invalid_grant', 'The refresh token has expired');
     if (rec.userDisabledAt) throw new OAuthError('invalid_grant', 'The account has been disabled');
     if (resource !== undefined && resource !== rec.resource) throw new OAuthError('invalid_target', 'resource differs from the original grant');
-    // Privileged scopes only while the person is still an administrator.
-    const stillAdmin = this.config.adminGithubLogins.has(rec.login.toLowerCase());
-    const held = rec.scopes.filter((s) => stillAdmin || !PRIVILEGED_SCOPES.has(s));
+    // SECURITY 35: privileged scopes only while the person is still an administrator.
+    const held = this.admins.allowedScopes(rec.login, rec.scopes);
     const requested = form.scope === undefined ? held : this.scopes.parse(str(form.scope));
     // RFC 6749 §6: a refresh may narrow the scope, never widen it.
     const wider = requested.filter((s) => !held.includes(s));
