@@ -4,7 +4,6 @@ import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream, Level } from 'pino';
 import { AppConfig } from '../config/app-config.js';
 import { RequestContextService } from '../common/context/request-context.service.js';
-import { MCP_ROUTE } from '../http/mcp-route.js';
 
 const LEVELS: Record<AppConfig['logLevel'], Level | 'silent'> = {
   error: 'error',
@@ -61,7 +60,7 @@ export class LoggingModule {
                 return c ? { requestId: c.requestId, userId: c.principal?.userId, clientId: c.clientId } : {};
               },
             };
-            return { pinoHttp: stream ? [options, stream] : options, forRoutes: ['*path'], exclude: [MCP_ROUTE] };
+            return { pinoHttp: stream ? [options, stream] : options, forRoutes: ['*path'] };
           },
         }),
       ],

@@ -1,7 +1,7 @@
 /* eslint-disable @typescript-eslint/only-throw-error -- Reply is a response thrown for early exit, deliberately not an Error (no stack capture per request). */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { Injectable, Logger, NestMiddleware } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { ErrorCode, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
 import { RequestAuthenticator } from '../auth/request-authenticator.service.js';
 import { requestIdFor } from '../common/context/request-context.middleware.js';
@@ -39,15 +39,15 @@ class Reply {
 
 /**
  * POST/GET/DELETE /mcp: stateless Streamable HTTP with JSON responses (MCP transports, 2025-11-25).
- * Mounted by McpModule as the route's Nest middleware; it answers every request itself, through the
- * HTTP edge's services (security headers, body policy, 429 policy, error mapper, request observer),
- * without Express's body parsers or Nest's guards. Order: Host/Origin (DNS rebinding) → credentials
+ * An edge route (McpModule registers it with HttpEdgeService): it answers every request itself,
+ * through the HTTP edge's services (security headers, body policy, 429 policy, error mapper, request
+ * observer), without Express or Nest's guards. Order: Host/Origin (DNS rebinding) → credentials
  * (401) → rate limit (429) → method/version/content type/Accept → body → batch policy → per-message
  * rate limit → per-tool scope (403) → dispatch.
  */
 @Injectable()
-export class McpHttpMiddleware implements NestMiddleware {
-  private readonly logger = new Logger(McpHttpMiddleware.name);
+export class McpHttpEndpoint {
+  private readonly logger = new Logger(McpHttpEndpoint.name);
   private readonly baseHeaders: Headers = { ...securityHeaderValues(), 'cache-control': 'no-store' };
 
   constructor(
@@ -62,10 +62,8 @@ export class McpHttpMiddleware implements NestMiddleware {
     private readonly observer: RequestObserverService,
   ) {}
 
-  use(req: IncomingMessage & { originalUrl?: string }, res: ServerResponse, next: () => void): void {
-    const url = req.originalUrl ?? req.url ?? '/mcp';
-    const query = url.indexOf('?');
-    if ((query === -1 ? url : url.slice(0, query)) !== '/mcp') return next();
+  handle(req: IncomingMessage, res: ServerResponse): void {
+    const url = req.url ?? '/mcp';
     const requestId = requestIdFor(req.headers);
     const startedAt = performance.now();
     this.context.run(requestId, () => {
