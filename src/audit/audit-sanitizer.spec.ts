@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import type { AuditEvent } from './audit-event.js';
 import { AUDIT_LIMITS, cleanString, sanitizeAuditEvent } from './audit-sanitizer.js';
 
+// eslint-disable-next-line no-control-regex -- NUL is what is being tested for
 const UNWRITABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 /** Any UTF-16 string: NUL, lone surrogates and control characters included. */
 const anyString = (maxLength = 3000) =>

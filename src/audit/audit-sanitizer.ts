@@ -21,6 +21,7 @@ export const AUDIT_LIMITS = {
 
 const REPLACEMENT = '\uFFFD';
 /** NUL (rejected by Postgres text and jsonb) and unpaired UTF-16 surrogates (rejected by jsonb). */
+// eslint-disable-next-line no-control-regex -- NUL is exactly what Postgres refuses
 const UNWRITABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const INT4_MAX = 2_147_483_647;
@@ -64,6 +65,16 @@ function cleanJson(value: unknown, depth: number, seen: Set<object>): unknown {
   }
 }
 
+function asText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return `${value}`;
+  try {
+    return JSON.stringify(value) ?? typeof value;
+  } catch {
+    return typeof value;
+  }
+}
+
 /** `detail` as a JSON-safe object whose JSON is at most AUDIT_LIMITS.detailJson long. */
 export function cleanDetail(detail: unknown): Record<string, unknown> | undefined {
   if (detail === undefined || detail === null) return undefined;
@@ -100,12 +111,12 @@ export function sanitizeAuditEvent(event: AuditEvent): AuditEvent {
   if (occurredAt !== event.occurredAt) notes.invalidOccurredAt = cleanString(String(event.occurredAt), AUDIT_LIMITS.other);
   let userId = event.userId;
   if (userId !== undefined && !(typeof userId === 'string' && UUID.test(userId))) {
-    notes.invalidUserId = cleanString(String(userId), AUDIT_LIMITS.other);
+    notes.invalidUserId = cleanString(asText(userId), AUDIT_LIMITS.other);
     userId = undefined;
   }
   const latency = event.latencyMs;
   const latencyMs = typeof latency === 'number' && Number.isFinite(latency) ? Math.min(Math.max(Math.round(latency), 0), INT4_MAX) : undefined;
-  const str = (value: unknown, max: number): string | undefined => (value === undefined || value === null ? undefined : cleanString(String(value), max));
+  const str = (value: unknown, max: number): string | undefined => (value === undefined || value === null ? undefined : cleanString(asText(value), max));
 
   const clean: AuditEvent = {
     occurredAt,

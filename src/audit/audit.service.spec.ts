@@ -1,5 +1,5 @@
 import { mock } from 'node:test';
-import { Logger, type LoggerService } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { Registry } from 'prom-client';
 import type { RequestContextService } from '../common/context/request-context.service.js';
 import { AppConfig } from '../config/app-config.js';
