@@ -6,7 +6,7 @@
 // Unit specs: dist-test/src/**/*.spec.js. End-to-end: dist-test/test/**/*.e2e-spec.js against one
 // database per run (test/setup/global-setup.mjs: embedded PGlite, or a fresh database on TEST_DATABASE_URL).
 // Failures are reported at the spec's TypeScript line (--enable-source-maps); TEST_TIMEOUT_MS (default
-// 30 s) bounds each test and hook (test/setup/globals.ts).
+// 60 s) bounds each test and hook (test/setup/globals.ts).
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';

@@ -39,7 +39,7 @@ declare global {
 }
 
 /** Default time limit of each test and hook (Node's `--test-timeout` would also limit whole files and suites). */
-const TIMEOUT = Number(process.env.TEST_TIMEOUT_MS ?? 30_000);
+const TIMEOUT = Number(process.env.TEST_TIMEOUT_MS ?? 60_000);
 
 type Register = (...args: unknown[]) => unknown;
 type CallAt = (register: Register, args: unknown[]) => void;
