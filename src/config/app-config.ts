@@ -1,8 +1,30 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { type Environment, validateEnvironment } from './environment.js';
+import { parseRepoPatterns, type RepoPattern } from './github-repos.js';
 
 const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]'];
+
+export interface GithubConfig {
+  clientId: string;
+  clientSecret: string;
+  authorizeUrl: string;
+  tokenUrl: string;
+  apiUrl: string;
+  /** The GitHub OAuth scopes asked for at sign-in: `read:user` plus what the enabled features need. */
+  signInScopes: readonly string[];
+  /** What the GitHub issue tools need: `repo`, or `public_repo` with GITHUB_TOOLS_PUBLIC_ONLY. */
+  toolsScope: 'repo' | 'public_repo';
+  /** GITHUB_REPOS: the repositories the tools may touch; empty means any the person can reach. */
+  repos: readonly RepoPattern[];
+}
+
+/** The one place that decides which GitHub OAuth scopes sign-in asks for. */
+function githubScopes(env: Environment): Pick<GithubConfig, 'signInScopes' | 'toolsScope'> {
+  const toolsScope = env.GITHUB_TOOLS_PUBLIC_ONLY ? 'public_repo' : 'repo';
+  const org = env.ALLOWED_GITHUB_ORG.trim() ? ['read:org'] : [];
+  return { toolsScope, signInScopes: ['read:user', ...org, toolsScope] };
+}
 
 /** Typed, validated configuration. The only place that knows about environment variables. */
 export class AppConfig {
@@ -29,7 +51,9 @@ export class AppConfig {
   readonly shutdownTimeoutMs: number;
   readonly logLevel: Environment['LOG_LEVEL'];
   /** GitHub OAuth app (or GitHub Enterprise); undefined means the dev sign-in page stands in. */
-  readonly github?: { clientId: string; clientSecret: string; authorizeUrl: string; tokenUrl: string; apiUrl: string };
+  readonly github?: GithubConfig;
+  /** The GitHub issue tools act with the person's own GitHub token, so they exist only with GitHub sign-in. */
+  readonly githubTools: boolean;
   readonly allowedGithubLogins: ReadonlySet<string>;
   readonly allowedGithubOrg?: string;
   readonly adminGithubLogins: ReadonlySet<string>;
@@ -78,8 +102,11 @@ export class AppConfig {
             authorizeUrl: env.GITHUB_AUTHORIZE_URL,
             tokenUrl: env.GITHUB_TOKEN_URL,
             apiUrl: env.GITHUB_API_URL.replace(/\/$/, ''),
+            ...githubScopes(env),
+            repos: parseRepoPatterns(env.GITHUB_REPOS),
           }
         : undefined;
+    this.githubTools = this.github !== undefined;
     this.allowedGithubLogins = new Set(splitList(env.ALLOWED_GITHUB_LOGINS).map((l) => l.toLowerCase()));
     this.allowedGithubOrg = env.ALLOWED_GITHUB_ORG.trim() || undefined;
     this.adminGithubLogins = new Set(splitList(env.ADMIN_GITHUB_LOGINS).map((l) => l.toLowerCase()));

@@ -1,3 +1,4 @@
+import { repoPatternProblems } from './github-repos.js';
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength, validateSync, ValidateIf, ValidationError } from 'class-validator';
 
@@ -107,6 +108,14 @@ export class Environment {
   @IsUrl({ require_tld: false, require_protocol: true }, { message: 'GITHUB_API_URL must be an absolute URL (GitHub Enterprise: https://HOST/api/v3)' })
   GITHUB_API_URL = 'https://api.github.com';
 
+  /** Repositories the GitHub tools may touch: comma-separated `owner/name` or `owner/*`; empty means any the person can reach. */
+  @IsString()
+  GITHUB_REPOS = '';
+
+  @Transform(toBool)
+  @IsBoolean({ message: 'GITHUB_TOOLS_PUBLIC_ONLY must be true or false' })
+  GITHUB_TOOLS_PUBLIC_ONLY = false;
+
   @IsString()
   ALLOWED_GITHUB_LOGINS = '';
 
@@ -206,6 +215,7 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
   const input = Object.fromEntries(Object.entries(raw).filter(([k, v]) => v !== undefined && KNOWN.has(k)));
   const env = plainToInstance(Environment, input, { exposeDefaultValues: true });
   const problems = flatten(validateSync(env, { skipMissingProperties: false }));
+  problems.push(...repoPatternProblems(env.GITHUB_REPOS).map((p) => `GITHUB_REPOS: ${p}`));
   if (env.NODE_ENV === 'production') {
     if (!env.DATABASE_URL) problems.push('DATABASE_URL: required when NODE_ENV=production (the embedded database is for local use only)');
     if (!env.KEY_ENCRYPTION_SECRET) problems.push('KEY_ENCRYPTION_SECRET: required when NODE_ENV=production (generate one with: openssl rand -base64 48)');
