@@ -4,6 +4,7 @@ import { CreateApiKeys1763800000000 } from './1763800000000-CreateApiKeys.js';
 import { AddRedirectUriGiven1763810000000 } from './1763810000000-AddRedirectUriGiven.js';
 import { AddUserEnabledRevocations1796005800156 } from './1796005800156-AddUserEnabledRevocations.js';
 import { AddAuditActor1796005800189 } from './1796005800189-AddAuditActor.js';
+import { AddUpstreamTokenRefresh1796007816010 } from './1796007816010-AddUpstreamTokenRefresh.js';
 
 /** Every migration, in order. Add new ones at the end; never edit one that has landed. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   AddRedirectUriGiven1763810000000,
   AddUserEnabledRevocations1796005800156,
   AddAuditActor1796005800189,
+  AddUpstreamTokenRefresh1796007816010,
 ];

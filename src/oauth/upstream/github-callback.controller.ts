@@ -52,7 +52,13 @@ export class GithubCallbackController {
       );
     }
     const user = await this.users.upsertGithubUser(identity.githubId, identity.login, identity.name);
-    await this.upstreamTokens.store(user.id, 'github', identity.accessToken, identity.scope);
+    await this.upstreamTokens.store(user.id, 'github', {
+      accessToken: identity.accessToken,
+      scope: identity.scope,
+      expiresInSeconds: identity.expiresInSeconds,
+      refreshToken: identity.refreshToken,
+      refreshTokenExpiresInSeconds: identity.refreshTokenExpiresInSeconds,
+    });
     await this.completion.finish(res, request, user);
   }
 }
