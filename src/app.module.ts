@@ -7,6 +7,7 @@ import { ContextModule } from './common/context/context.module.js';
 import { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
+import { GithubModule } from './github/github.module.js';
 import { HealthModule } from './health/health.module.js';
 import { HttpModule } from './http/http.module.js';
 import { McpModule } from './mcp/mcp.module.js';
@@ -38,6 +39,8 @@ export class AppModule {
         OAuthModule.forRoot(config),
         McpModule,
         NotesModule,
+        // GitHub issue tools need the person's GitHub token: only with GitHub sign-in.
+        ...(config.githubTools ? [GithubModule] : []),
         HealthModule,
         MetricsModule,
         AdminModule,

@@ -19,4 +19,8 @@ export const DOMAIN_ERRORS: Readonly<Record<DomainErrorCode, DomainErrorMapping>
   forbidden: { status: 403, error: 'forbidden', rpcCode: -32600 },
   not_found: { status: 404, error: 'not_found', rpcCode: -32602 },
   conflict: { status: 409, error: 'conflict', rpcCode: -32600 },
+  // Upstream (GitHub) outcomes: sign in again, retry later. JSON-RPC §5.1: -32000..-32099 are server-defined.
+  unauthenticated: { status: 401, error: 'unauthenticated', rpcCode: -32600 },
+  rate_limited: { status: 429, error: 'rate_limited', rpcCode: -32000 },
+  unavailable: { status: 503, error: 'unavailable', rpcCode: -32000 },
 };

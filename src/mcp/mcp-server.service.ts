@@ -121,7 +121,12 @@ export class McpServerService implements OnModuleInit, OnApplicationShutdown {
     return [...items].filter((i) => this.allowed(i.scopes));
   }
 
-  private async callTool(name: string, args: Record<string, unknown> | undefined): Promise<CallToolResult> {
+  /** Each call gets its own copy of the request context, so what a tool records for its audit line stays its own. */
+  private callTool(name: string, args: Record<string, unknown> | undefined): Promise<CallToolResult> {
+    return this.context.runCall(() => this.runTool(name, args));
+  }
+
+  private async runTool(name: string, args: Record<string, unknown> | undefined): Promise<CallToolResult> {
     const started = performance.now();
     const tool = this.registry.tools.get(name);
     if (!tool) {
@@ -218,7 +223,9 @@ export class McpServerService implements OnModuleInit, OnApplicationShutdown {
     const known = this.registry.has(kind, name);
     // SECURITY 34: only registered names become label values; an unknown name is audited shortened.
     const target = known ? name : shorten(name);
-    this.audit.record({ kind, target, outcome, latencyMs });
+    // The audit target also names what the call acted on (`github.issues.get acme/api`); metric labels keep the bare name.
+    const resource = this.context.current()?.auditResource;
+    this.audit.record({ kind, target: resource ? `${target} ${resource}` : target, outcome, latencyMs });
     this.metrics.toolCalls.inc({ kind, name: known ? name : 'unknown', outcome });
     // One structured line per call; request id, user and client come from the logger's context mixin.
     this.logger.log({ msg: 'mcp call', kind, target, outcome, latencyMs: Math.round(latencyMs * 100) / 100 });

@@ -14,6 +14,18 @@ export class RequestContextService {
     return this.storage.run({ requestId, scopes: EMPTY_SCOPES }, fn);
   }
 
+  /** Runs `fn` with a copy of the current request's context, so what one call records (auditResource) stays its own. */
+  runCall<T>(fn: () => T): T {
+    const store = this.storage.getStore();
+    return store ? this.storage.run({ ...store, auditResource: undefined }, fn) : fn();
+  }
+
+  /** Names what the current tool call acts on (a repository, say); the audit record of the call carries it. */
+  setAuditResource(resource: string): void {
+    const store = this.storage.getStore();
+    if (store) store.auditResource = resource;
+  }
+
   current(): RequestContext | undefined {
     return this.storage.getStore();
   }

@@ -19,4 +19,6 @@ export interface RequestContext {
   /** Token id and grant id, for audit and revocation. */
   tokenId?: string;
   grantId?: string;
+  /** What the current tool call acts on (e.g. a GitHub repository), added to its audit target. */
+  auditResource?: string;
 }

@@ -16,6 +16,8 @@ export interface ConsentView {
 const SCOPE_TEXT: Record<string, string> = {
   'notes:read': 'Read your notes',
   'notes:write': 'Create, change and delete your notes',
+  'github:read': 'Read GitHub issues as you, in the repositories your GitHub account can see',
+  'github:write': 'Create, change, comment on and label GitHub issues as you',
   offline_access: 'Stay connected when you are not using it (refresh tokens)',
   admin: 'Administer this server (clients, users, keys, audit)',
 };
