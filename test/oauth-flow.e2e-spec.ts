@@ -56,7 +56,8 @@ describe('sign-in with the official SDK client through two instances and a fake 
 
     expect(provider.info?.client_id).toMatch(/^mcp_/);
     expect(provider.savedTokens?.token_type).toBe('Bearer');
-    expect(provider.savedTokens?.scope).toBe('notes:read notes:write');
+    // With GitHub sign-in the GitHub issue tools exist too, so the challenge names their scopes as well.
+    expect(provider.savedTokens?.scope).toBe('github:read github:write notes:read notes:write');
     const firstRefresh = provider.savedTokens?.refresh_token;
     expect(firstRefresh).toBeTruthy();
 
