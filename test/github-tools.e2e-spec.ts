@@ -419,6 +419,33 @@ describe('GitHub issue tools acting as the signed-in person', () => {
     });
   });
 
+  describe('a batch and the /mcp request deadline', () => {
+    let quick: TestApp;
+    beforeAll(async () => {
+      quick = await startTestApp({ ...github.env(), GITHUB_REPOS: 'acme/*', MCP_REQUEST_TIMEOUT_MS: '2500' });
+    });
+    afterAll(async () => {
+      await quick?.close();
+    });
+
+    it('github.issues.label answers in time with every outcome, naming the issues it had no time for', async () => {
+      const hal: FakeGithubUser = { id: 9_600_000 + (process.pid % 100_000), login: uniqueLogin('hal').slice(0, 30) };
+      github.api.addRepo(
+        { owner: 'acme', name: 'many', writers: [hal.login] },
+        Array.from({ length: 6 }, (_, i) => ({ title: `Many ${i + 1}` })),
+      );
+      const session = await signInWithGithub(quick.baseUrl, github, hal);
+      // GitHub asks for writes a second apart: six issues take longer than this server's 2.5 s deadline.
+      const result = await ok(session, 'github.issues.label', { owner: 'acme', repo: 'many', issues: [1, 2, 3, 4, 5, 6], labels: ['batch'] });
+      expect(result.succeeded).toBeGreaterThanOrEqual(1);
+      expect(result.failed).toBeGreaterThanOrEqual(1);
+      expect(result.succeeded + result.failed).toBe(6);
+      expect(result.results.at(-1).error).toMatch(/^Not attempted: this call ran out of time \(MCP_REQUEST_TIMEOUT_MS\)/);
+      const labelled = result.results.filter((r: any) => r.ok).map((r: any) => r.number);
+      for (let n = 1; n <= 6; n++) expect(github.api.issue('acme', 'many', n)?.labels.includes('batch')).toBe(labelled.includes(n));
+    });
+  });
+
   it('the GitHub token never appears in a response, a log line or an audit row', async () => {
     const tokens = github.issuedTokens;
     expect(tokens.length).toBeGreaterThanOrEqual(5);

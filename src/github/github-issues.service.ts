@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { RequestContextService } from '../common/context/request-context.service.js';
+import { AppConfig } from '../config/app-config.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import { GithubClient, type GithubApi } from './github-client.service.js';
 import { isGithubFailure, mapGithubError } from './github-errors.js';
@@ -47,6 +48,12 @@ export interface LabelOutcome {
 /** Reports how many of a batch's items are done; the MCP layer turns it into progress notifications. */
 export type ProgressReporter = (done: number, total: number, message: string) => void | Promise<void>;
 
+export interface BatchOptions {
+  progress?: ProgressReporter;
+  /** Stops the batch (client cancellation, request deadline); the rest is reported as not attempted. */
+  signal?: AbortSignal;
+}
+
 /** Qualifiers that would widen a search beyond the allowed repositories; `repositories` names them instead. */
 const SCOPE_QUALIFIER = /\b(repo|org|user|owner)\s*:/i;
 const TYPE_QUALIFIER = /\b(is|type):(issue|pr|pull-request)\b/i;
@@ -59,11 +66,17 @@ const BATCH_STOPPERS = new Set(['unauthenticated', 'rate_limited', 'unavailable'
  */
 @Injectable()
 export class GithubIssuesService {
+  /** A batch ends in time to answer within the /mcp request deadline, with every issue's outcome. */
+  private readonly batchBudgetMs: number;
+
   constructor(
     private readonly client: GithubClient,
     private readonly allowList: RepoAllowList,
     private readonly context: RequestContextService,
-  ) {}
+    config: AppConfig,
+  ) {
+    this.batchBudgetMs = Math.max(config.mcpRequestTimeoutMs / 2, config.mcpRequestTimeoutMs - 5000);
+  }
 
   async list(ref: RepoRef, q: ListQuery): Promise<{ issues: IssueSummary[]; nextCursor?: string }> {
     const name = this.enter(ref);
@@ -140,17 +153,20 @@ export class GithubIssuesService {
   }
 
   /**
-   * Adds `labels` to each issue in turn (GitHub asks for writes one at a time), reporting progress and
-   * each issue's outcome. A missing issue fails alone; a rate limit or a refused sign-in stops the rest.
+   * Adds `labels` to each issue in turn (GitHub asks for writes a second apart), reporting progress and
+   * each issue's outcome. A missing issue fails alone; a rate limit, a refused sign-in, cancellation or
+   * the end of the call's time stops the rest, which is reported as not attempted.
    */
-  async label(ref: RepoRef, issueNumbers: number[], labels: string[], progress?: ProgressReporter, signal?: AbortSignal): Promise<LabelOutcome[]> {
+  async label(ref: RepoRef, issueNumbers: number[], labels: string[], opts: BatchOptions = {}): Promise<LabelOutcome[]> {
     const name = this.enter(ref);
     const outcomes = new Map<number, LabelOutcome>();
+    const deadline = Date.now() + this.batchBudgetMs;
     await this.client.run(name, async (api) => {
       let stop: string | undefined;
       for (const n of issueNumbers) {
         if (outcomes.has(n)) continue; // done before a renewed sign-in restarted the batch
-        if (!stop && signal?.aborted) stop = 'Not attempted: the request was cancelled';
+        if (!stop && opts.signal?.aborted) stop = 'Not attempted: the request was cancelled';
+        if (!stop && Date.now() > deadline) stop = 'Not attempted: this call ran out of time (MCP_REQUEST_TIMEOUT_MS); label the rest in another call';
         if (stop) {
           outcomes.set(n, { number: n, ok: false, error: stop });
           continue;
@@ -164,7 +180,7 @@ export class GithubIssuesService {
           outcomes.set(n, { number: n, ok: false, error: error.message });
           if (BATCH_STOPPERS.has(error.code)) stop = `Not attempted: ${error.message}`;
         }
-        await progress?.(outcomes.size, issueNumbers.length, `${name}#${n}: ${outcomes.get(n)!.ok ? 'labelled' : 'failed'}`);
+        await opts.progress?.(outcomes.size, issueNumbers.length, `${name}#${n}: ${outcomes.get(n)!.ok ? 'labelled' : 'failed'}`);
       }
     });
     return issueNumbers.map((n) => outcomes.get(n)!);
