@@ -5,6 +5,7 @@ import { AddRedirectUriGiven1763810000000 } from './1763810000000-AddRedirectUri
 import { AddUserEnabledRevocations1796005800156 } from './1796005800156-AddUserEnabledRevocations.js';
 import { AddAuditActor1796005800189 } from './1796005800189-AddAuditActor.js';
 import { AddUpstreamTokenRefresh1796007816010 } from './1796007816010-AddUpstreamTokenRefresh.js';
+import { AddFederatedUsers1796008054760 } from './1796008054760-AddFederatedUsers.js';
 
 /** Every migration, in order. Add new ones at the end; never edit one that has landed. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   AddUserEnabledRevocations1796005800156,
   AddAuditActor1796005800189,
   AddUpstreamTokenRefresh1796007816010,
+  AddFederatedUsers1796008054760,
 ];

@@ -57,11 +57,18 @@ export function startupBanner(config: AppConfig): string {
     `  MCP endpoint:              ${config.resourceUrl}`,
     `  Protected resource metadata: ${config.protectedResourceMetadataUrl}`,
     `  Database:                  ${config.databaseUrl ? 'Postgres (DATABASE_URL)' : `embedded PGlite in ${config.dataDir}`}`,
-    `  Sign-in:                   ${config.github ? 'GitHub' : 'local sign-in page (no GitHub app configured)'}`,
+    `  Sign-in:                   ${signIn(config)}`,
     `Connect an MCP client: add a remote (Streamable HTTP) server with URL ${config.resourceUrl}`,
     `  e.g. claude mcp add --transport http notes ${config.resourceUrl}   (it opens the browser to sign in)`,
-    `  Scripts: TOKEN=$(npm run -s token -- --user alice) and send "Authorization: Bearer $TOKEN"`,
+    config.external
+      ? `  Scripts: get an access token for ${config.external.audience} from your authorization server`
+      : `  Scripts: TOKEN=$(npm run -s token -- --user alice) and send "Authorization: Bearer $TOKEN"`,
   ].join('\n');
+}
+
+function signIn(config: AppConfig): string {
+  if (config.external) return `at your authorization server (AUTH_MODE=external): ${config.external.issuers.join(', ')}`;
+  return config.github ? 'GitHub' : 'local sign-in page (no GitHub app configured)';
 }
 
 export const appLogger = new Logger('App');

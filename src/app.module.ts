@@ -36,14 +36,15 @@ export class AppModule {
         ScheduleModule.forRoot(),
         RateLimitModule,
         AuthModule,
-        OAuthModule.forRoot(config),
+        // AUTH_MODE=external: no authorization server here; the company's issues the tokens.
+        ...(config.authMode === 'builtin' ? [OAuthModule.forRoot(config)] : []),
         McpModule,
         NotesModule,
         // GitHub issue tools need the person's GitHub token: only with GitHub sign-in.
         ...(config.githubTools ? [GithubModule] : []),
         HealthModule,
         MetricsModule,
-        AdminModule,
+        AdminModule.forRoot(config),
         ...extraModules,
       ],
     };

@@ -1,6 +1,7 @@
-import { Module } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { APP_PIPE } from '@nestjs/core';
 import { AuthModule } from '../auth/auth.module.js';
+import type { AppConfig } from '../config/app-config.js';
 import { AdminAuditInterceptor } from './admin-audit.interceptor.js';
 import { AdminAuditRecorder } from './admin-audit.recorder.js';
 import { AdminExceptionFilter } from './admin-exception.filter.js';
@@ -16,6 +17,7 @@ import { AdminClientsService } from './clients/admin-clients.service.js';
 import { AdminGrantsController } from './grants/admin-grants.controller.js';
 import { AdminGrantsRepository } from './grants/admin-grants.repository.js';
 import { AdminGrantsService } from './grants/admin-grants.service.js';
+import { AdminRevocationsController } from './revocations/admin-revocations.controller.js';
 import { AdminSigningKeysController } from './signing-keys/admin-signing-keys.controller.js';
 import { AdminSigningKeysRepository } from './signing-keys/admin-signing-keys.repository.js';
 import { AdminSigningKeysService } from './signing-keys/admin-signing-keys.service.js';
@@ -29,25 +31,35 @@ import { AdminUsersService } from './users/admin-users.service.js';
  * ValidationPipe (DTO classes only; the other modules' handlers take no DTOs). Revocation goes
  * through AuthModule's RevocationService.
  */
-@Module({
-  imports: [AuthModule],
-  controllers: [AdminClientsController, AdminUsersController, AdminGrantsController, AdminSigningKeysController, AdminApiKeysController, AdminAuditController],
-  providers: [
-    { provide: APP_PIPE, useFactory: createValidationPipe },
-    AdminAuditRecorder,
-    AdminAuditInterceptor,
-    AdminExceptionFilter,
-    AdminClientsRepository,
-    AdminClientsService,
-    AdminUsersRepository,
-    AdminUsersService,
-    AdminGrantsRepository,
-    AdminGrantsService,
-    AdminSigningKeysRepository,
-    AdminSigningKeysService,
-    AdminApiKeysService,
-    AdminAuditRepository,
-    AdminAuditQueryService,
-  ],
-})
-export class AdminModule {}
+@Module({})
+export class AdminModule {
+  /**
+   * AUTH_MODE=external: no local OAuth clients or grants to manage; the deny list for the company
+   * authorization server's tokens (POST /admin/revocations) takes their place.
+   */
+  static forRoot(config: AppConfig): DynamicModule {
+    const oauth = config.authMode === 'builtin' ? [AdminClientsController, AdminGrantsController] : [AdminRevocationsController];
+    return {
+      module: AdminModule,
+      imports: [AuthModule],
+      controllers: [...oauth, AdminUsersController, AdminSigningKeysController, AdminApiKeysController, AdminAuditController],
+      providers: [
+        { provide: APP_PIPE, useFactory: createValidationPipe },
+        AdminAuditRecorder,
+        AdminAuditInterceptor,
+        AdminExceptionFilter,
+        AdminClientsRepository,
+        AdminClientsService,
+        AdminUsersRepository,
+        AdminUsersService,
+        AdminGrantsRepository,
+        AdminGrantsService,
+        AdminSigningKeysRepository,
+        AdminSigningKeysService,
+        AdminApiKeysService,
+        AdminAuditRepository,
+        AdminAuditQueryService,
+      ],
+    };
+  }
+}

@@ -4,6 +4,9 @@ import { errors, jwtVerify, type JWTHeaderParameters, type JWTPayload } from 'jo
 import { AppConfig } from '../config/app-config.js';
 import { SIGNING_ALG, SigningKeysService } from '../keys/signing-keys.service.js';
 import { RevocationCache } from './revocation/revocation-cache.service.js';
+import { InvalidAccessTokenError, type AccessTokenVerifier, type VerifiedAccessToken } from './access-token-verifier.js';
+
+export { InvalidAccessTokenError, type VerifiedAccessToken } from './access-token-verifier.js';
 
 /** RFC 9068 §2.1: JWT access tokens are typed so they cannot be confused with other JWTs. */
 export const ACCESS_TOKEN_TYP = 'at+jwt';
@@ -20,16 +23,6 @@ export interface AccessTokenGrant {
   audience?: string;
 }
 
-export interface VerifiedAccessToken {
-  userId?: string;
-  login?: string;
-  clientId: string;
-  scopes: ReadonlySet<string>;
-  tokenId: string;
-  grantId?: string;
-  expiresAt: number;
-}
-
 interface AccessTokenClaims extends JWTPayload {
   client_id: string;
   scope: string;
@@ -38,8 +31,6 @@ interface AccessTokenClaims extends JWTPayload {
   /** Set on client_credentials tokens: no person behind the token. */
   gty?: 'client_credentials';
 }
-
-export class InvalidAccessTokenError extends Error {}
 
 interface VerifiedEntry {
   verified: VerifiedAccessToken;
@@ -58,7 +49,7 @@ const VERIFIED_CACHE_MAX = 10_000;
 
 /** Issues and verifies this server's access tokens: ES256 JWTs with iss, aud, sub, client_id, scope, jti. */
 @Injectable()
-export class AccessTokenService {
+export class AccessTokenService implements AccessTokenVerifier {
   private readonly keyResolver = (header: JWTHeaderParameters) => this.resolveKey(header);
   private readonly verifiedCache = new Map<string, VerifiedEntry>();
 

@@ -12,7 +12,8 @@ export class AdminAccessService {
   constructor(private readonly config: AppConfig) {}
 
   isAdmin(login: string | undefined): boolean {
-    return login !== undefined && this.config.adminGithubLogins.has(login.toLowerCase());
+    // A company identity provider's users have logins with an "@" (see displayLogin): never a GitHub login.
+    return login !== undefined && !login.includes('@') && this.config.adminGithubLogins.has(login.toLowerCase());
   }
 
   /** The administrator logins, lower case (as users.login is compared: `lower(login)`). */

@@ -17,7 +17,8 @@ export class ProtectedResourceController {
   metadata(): Record<string, unknown> {
     return {
       resource: this.config.resourceUrl,
-      authorization_servers: [this.config.publicUrl],
+      // RFC 9728 §2: the built-in authorization server, or the company's (AUTH_MODE=external).
+      authorization_servers: this.config.external?.issuers ?? [this.config.publicUrl],
       bearer_methods_supported: ['header'],
       // Minimal (MCP security best practices): clients without a challenge ask for these; admin needs step-up.
       scopes_supported: this.scopes.baseline().split(' ').filter(Boolean),

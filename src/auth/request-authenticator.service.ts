@@ -1,7 +1,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { Injectable, Logger } from '@nestjs/common';
 import { RequestContextService } from '../common/context/request-context.service.js';
-import { AccessTokenService, InvalidAccessTokenError } from './access-token.service.js';
+import { InvalidAccessTokenError } from './access-token.service.js';
+import { AccessTokenVerifier } from './access-token-verifier.js';
 import { AdminAccessService } from './admin-access.service.js';
 import { API_KEY_PREFIX } from './api-keys/api-key.js';
 import { ApiKeysService } from './api-keys/api-keys.service.js';
@@ -18,7 +19,7 @@ export interface AuthenticatedCaller {
 
 /**
  * Resource-server authentication of one request, shared by the global guard (REST) and the /mcp
- * handler: a bearer JWT of this server, or an API key (`X-API-Key` or `Bearer smcp_...`). Records
+ * handler: a bearer token (this server's JWT, or the company authorization server's), or an API key (`X-API-Key` or `Bearer smcp_...`). Records
  * the caller in the request context; failures throw the 401 with the right Bearer challenge.
  */
 @Injectable()
@@ -26,7 +27,7 @@ export class RequestAuthenticator {
   private readonly logger = new Logger('Auth');
 
   constructor(
-    private readonly tokens: AccessTokenService,
+    private readonly tokens: AccessTokenVerifier,
     private readonly apiKeys: ApiKeysService,
     private readonly challenges: AuthChallengeService,
     private readonly context: RequestContextService,
@@ -59,7 +60,7 @@ export class RequestAuthenticator {
       this.warn(where, e.message);
       throw this.challenges.invalidToken(`The access token is not valid: ${e.message}`);
     }
-    const scopes = this.stillAllowed(verified.login, verified.scopes);
+    const scopes = verified.privilegesChecked ? verified.scopes : this.stillAllowed(verified.login, verified.scopes);
     this.context.authenticate({
       principal: verified.userId ? { userId: verified.userId, login: verified.login ?? verified.userId } : undefined,
       clientId: verified.clientId,

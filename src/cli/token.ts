@@ -29,6 +29,7 @@ async function main(): Promise<void> {
   if (ttl !== undefined && (!Number.isInteger(ttl) || ttl < 1 || ttl > 86400)) throw new Error('--ttl must be a whole number of seconds from 1 to 86400');
   const config = AppConfig.fromProcess();
   if (config.isProduction) throw new Error('npm run token is a development tool and is refused when NODE_ENV=production');
+  if (config.authMode === 'external') throw new Error('AUTH_MODE=external: /mcp accepts only tokens of your authorization server; get one there');
 
   @Module({ imports: [ConfigModule.forRoot(config), DatabaseModule, ContextModule, AuthModule, UsersModule] })
   class TokenCliModule {}

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { type Environment, validateEnvironment } from './environment.js';
 import { parseRepoPatterns, type RepoPattern } from './github-repos.js';
+import { EXTERNAL_MAX_TOKEN_LIFETIME_SECONDS, type ExternalAuthConfig, externalAuthConfig } from './identity-config.js';
 
 const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]'];
 
@@ -71,6 +72,11 @@ export class AppConfig {
   /** Express `trust proxy` value: how client IPs are read behind a load balancer. */
   readonly trustProxy: boolean | number | string;
   readonly metricsToken?: string;
+  /** builtin: this server is the authorization server; external: it only accepts a company AS's tokens. */
+  readonly authMode: Environment['AUTH_MODE'];
+  readonly external?: ExternalAuthConfig;
+  /** The longest an accepted access token can live: how long revocations must be remembered. */
+  readonly maxAccessTokenLifetimeSeconds: number;
 
   constructor(env: Environment) {
     this.nodeEnv = env.NODE_ENV;
@@ -122,6 +128,11 @@ export class AppConfig {
     this.trustProxy =
       env.TRUST_PROXY === 'false' ? false : env.TRUST_PROXY === 'true' ? true : /^\d+$/.test(env.TRUST_PROXY) ? Number(env.TRUST_PROXY) : env.TRUST_PROXY;
     this.metricsToken = env.METRICS_TOKEN;
+    this.authMode = env.AUTH_MODE;
+    this.external = externalAuthConfig(env, this.resourceUrl);
+    this.maxAccessTokenLifetimeSeconds = this.external
+      ? Math.max(EXTERNAL_MAX_TOKEN_LIFETIME_SECONDS, env.ACCESS_TOKEN_TTL_SECONDS)
+      : env.ACCESS_TOKEN_TTL_SECONDS;
   }
 
   /** Builds the configuration from an explicit variable map (tests, CLIs). */

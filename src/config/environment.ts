@@ -1,6 +1,7 @@
 import { repoPatternProblems } from './github-repos.js';
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength, validateSync, ValidateIf, ValidationError } from 'class-validator';
+import { IDENTITY_OPTIONAL, IdentityEnvironment, identityProblems } from './identity-environment.js';
 
 const toBool = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string'
@@ -14,7 +15,7 @@ const toInt = ({ value }: { value: unknown }): unknown => (typeof value === 'str
 const emptyToUndefined = ({ value }: { value: unknown }): unknown => (value === '' ? undefined : value);
 
 /** Every environment variable the server reads; documented in .env.example and the README. */
-export class Environment {
+export class Environment extends IdentityEnvironment {
   @IsIn(['development', 'test', 'production'], { message: 'NODE_ENV must be development, test or production' })
   NODE_ENV: 'development' | 'test' | 'production' = 'development';
 
@@ -207,21 +208,30 @@ function flatten(errors: ValidationError[]): string[] {
   return errors.flatMap((e) => Object.values(e.constraints ?? {}).map((msg) => `${e.property}: ${text(e.property, msg)}`));
 }
 
-const OPTIONAL = ['PUBLIC_URL', 'DATABASE_URL', 'KEY_ENCRYPTION_SECRET', 'GITHUB_CLIENT_ID', 'GITHUB_CLIENT_SECRET', 'REDIS_URL', 'METRICS_TOKEN'];
+const OPTIONAL = [
+  'PUBLIC_URL',
+  'DATABASE_URL',
+  'KEY_ENCRYPTION_SECRET',
+  'GITHUB_CLIENT_ID',
+  'GITHUB_CLIENT_SECRET',
+  'REDIS_URL',
+  'METRICS_TOKEN',
+  ...IDENTITY_OPTIONAL,
+];
 const KNOWN: ReadonlySet<string> = new Set([...Object.keys(new Environment()), ...OPTIONAL]);
 
 /** Validates the whole environment at once and reports every problem together. */
 export function validateEnvironment(raw: Record<string, string | undefined>): Environment {
   const input = Object.fromEntries(Object.entries(raw).filter(([k, v]) => v !== undefined && KNOWN.has(k)));
   const env = plainToInstance(Environment, input, { exposeDefaultValues: true });
-  const problems = flatten(validateSync(env, { skipMissingProperties: false }));
+  const problems = [...flatten(validateSync(env, { skipMissingProperties: false })), ...identityProblems(env)];
   problems.push(...repoPatternProblems(env.GITHUB_REPOS).map((p) => `GITHUB_REPOS: ${p}`));
   if (env.NODE_ENV === 'production') {
     if (!env.DATABASE_URL) problems.push('DATABASE_URL: required when NODE_ENV=production (the embedded database is for local use only)');
     if (!env.KEY_ENCRYPTION_SECRET) problems.push('KEY_ENCRYPTION_SECRET: required when NODE_ENV=production (generate one with: openssl rand -base64 48)');
     if (!env.PUBLIC_URL) problems.push('PUBLIC_URL: required when NODE_ENV=production (the https URL clients reach this server at)');
     else if (!env.PUBLIC_URL.startsWith('https://')) problems.push('PUBLIC_URL: must use https when NODE_ENV=production');
-    if (!env.GITHUB_CLIENT_ID)
+    if (!env.GITHUB_CLIENT_ID && env.AUTH_MODE === 'builtin')
       problems.push('GITHUB_CLIENT_ID: required when NODE_ENV=production (people sign in with GitHub; the dev sign-in page is for local use only)');
     if (env.CIMD_ALLOW_LOOPBACK)
       problems.push('CIMD_ALLOW_LOOPBACK: must not be enabled when NODE_ENV=production (it lets client metadata URLs reach loopback)');

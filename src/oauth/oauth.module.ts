@@ -79,16 +79,9 @@ export class OAuthModule implements NestModule {
     consumer
       .apply(PublicCorsMiddleware)
       .forRoutes(
-        ...[
-          '.well-known/oauth-authorization-server',
-          '.well-known/openid-configuration',
-          '.well-known/jwks.json',
-          '.well-known/oauth-protected-resource',
-          '.well-known/oauth-protected-resource/mcp',
-          'register',
-          'token',
-          'revoke',
-        ].map((path) => ({ path, method: RequestMethod.ALL })),
+        ...['.well-known/oauth-authorization-server', '.well-known/openid-configuration', '.well-known/jwks.json', 'register', 'token', 'revoke'].map(
+          (path) => ({ path, method: RequestMethod.ALL }),
+        ),
       );
   }
 }

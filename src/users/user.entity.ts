@@ -1,6 +1,7 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
-export type UserSource = 'github' | 'dev';
+/** github: keyed by GitHub id; dev: local sign-in page; oidc: keyed by (issuer, subject) at a company identity provider. */
+export type UserSource = 'github' | 'dev' | 'oidc';
 
 @Entity({ name: 'users' })
 export class UserEntity {
@@ -15,6 +16,13 @@ export class UserEntity {
 
   @Column({ type: 'text' })
   login: string;
+
+  /** For source oidc: the identity provider's issuer and the person's `sub` there (the key, never the email). */
+  @Column({ type: 'text', nullable: true })
+  issuer: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  subject: string | null;
 
   @Column({ type: 'text', nullable: true })
   name: string | null;

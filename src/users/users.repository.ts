@@ -3,6 +3,9 @@ import { DataSource } from 'typeorm';
 import { SqlService } from '../database/sql.service.js';
 import { UserEntity } from './user.entity.js';
 
+const USER_COLUMNS = `id, source, github_id AS "githubId", login, name, issuer, subject, created_at AS "createdAt",
+  last_login_at AS "lastLoginAt", disabled_at AS "disabledAt"`;
+
 @Injectable()
 export class UsersRepository {
   constructor(
@@ -15,8 +18,7 @@ export class UsersRepository {
     const rows = await this.sql.query<UserEntity>(
       `INSERT INTO users (source, login, last_login_at) VALUES ('dev', $1, now())
        ON CONFLICT (lower(login)) WHERE source = 'dev' DO UPDATE SET last_login_at = now()
-       RETURNING id, source, github_id AS "githubId", login, name, created_at AS "createdAt",
-                 last_login_at AS "lastLoginAt", disabled_at AS "disabledAt"`,
+       RETURNING ${USER_COLUMNS}`,
       [login],
     );
     return rows[0];
@@ -27,9 +29,23 @@ export class UsersRepository {
     const rows = await this.sql.query<UserEntity>(
       `INSERT INTO users (source, github_id, login, name, last_login_at) VALUES ('github', $1, $2, $3, now())
        ON CONFLICT (github_id) WHERE github_id IS NOT NULL DO UPDATE SET login = EXCLUDED.login, name = EXCLUDED.name, last_login_at = now()
-       RETURNING id, source, github_id AS "githubId", login, name, created_at AS "createdAt",
-                 last_login_at AS "lastLoginAt", disabled_at AS "disabledAt"`,
+       RETURNING ${USER_COLUMNS}`,
       [githubId, login, name],
+    );
+    return rows[0];
+  }
+
+  /**
+   * Finds or creates the user for (issuer, subject) at a company identity provider; the display login
+   * and name follow the provider, the key never changes. Race-free on the unique index.
+   */
+  async upsertFederatedUser(issuer: string, subject: string, login: string, name: string | null): Promise<UserEntity> {
+    const rows = await this.sql.query<UserEntity>(
+      `INSERT INTO users (source, issuer, subject, login, name, last_login_at) VALUES ('oidc', $1, $2, $3, $4, now())
+       ON CONFLICT (issuer, subject) WHERE issuer IS NOT NULL
+       DO UPDATE SET login = EXCLUDED.login, name = EXCLUDED.name, last_login_at = now()
+       RETURNING ${USER_COLUMNS}`,
+      [issuer, subject, login, name],
     );
     return rows[0];
   }

@@ -34,7 +34,7 @@ export class RevocationRepository {
   ) {}
 
   private get ttlSeconds(): number {
-    return this.config.accessTokenTtlSeconds + CLOCK_SKEW_SECONDS;
+    return this.config.maxAccessTokenLifetimeSeconds + CLOCK_SKEW_SECONDS;
   }
 
   /** Announcements other instances wrote after `lastId` that can still matter, oldest first. */
@@ -50,6 +50,14 @@ export class RevocationRepository {
   /** One access token (by jti): nothing is stored for it but the announcement. */
   revokeToken(tokenId: string): Promise<RevocationRow> {
     return this.sql.transaction((q) => this.announce(q, 'token', tokenId));
+  }
+
+  /**
+   * AUTH_MODE=external: a client of the company authorization server, which has no row here; only
+   * the announcement (every token issued to it so far is refused).
+   */
+  denyExternalClient(clientId: string): Promise<RevocationRow> {
+    return this.sql.transaction((q) => this.announce(q, 'client', clientId));
   }
 
   /** The grant's refresh tokens fail at once (every refresh checks the grant); announced only when it changed. */

@@ -22,6 +22,11 @@ export class RevocationService {
     this.applied(await this.repository.revokeToken(tokenId));
   }
 
+  /** AUTH_MODE=external: refuses every token the company authorization server issued to this client so far. */
+  async denyExternalClient(clientId: string): Promise<void> {
+    this.applied(await this.repository.denyExternalClient(clientId));
+  }
+
   /** A grant: its refresh tokens fail at once, its access tokens everywhere within a second. Idempotent. */
   async revokeGrant(grantId: string, reason: string): Promise<void> {
     this.applied(await this.repository.revokeGrant(grantId, reason));

@@ -1,0 +1,41 @@
+import { type IdentityEnvironment, splitList } from './identity-environment.js';
+
+/** AUTH_MODE=external: the company authorization server whose tokens /mcp accepts (resource-server-only mode). */
+export interface ExternalAuthConfig {
+  /** Exact issuer identifiers, as the tokens' `iss` and the discovery metadata carry them. */
+  issuers: readonly string[];
+  /** The `aud` every access token must carry (RFC 9068 §4, RFC 8707). */
+  audience: string;
+  /** A JWKS URL that replaces discovery (single issuer only). */
+  jwksUrl?: string;
+  /** Where the granted scopes are: a claim name or dotted path (space-separated string or array). */
+  scopeClaim: string;
+  /** A claim (path) and a value that grant the `admin` scope. */
+  admin?: { claim: string; value: string };
+  /** RFC 7662 introspection client, for opaque access tokens. */
+  introspection?: { clientId: string; clientSecret: string };
+  /** Minimum time between two JWKS fetches triggered by an unknown `kid`. */
+  jwksCooldownMs: number;
+}
+
+/**
+ * The longest-lived access token of a company authorization server this server accepts; the deny
+ * list keeps its entries that long, so a revoked token cannot come back on a freshly started instance.
+ */
+export const EXTERNAL_MAX_TOKEN_LIFETIME_SECONDS = 86_400;
+
+export function externalAuthConfig(env: IdentityEnvironment, resourceUrl: string): ExternalAuthConfig | undefined {
+  if (env.AUTH_MODE !== 'external') return undefined;
+  return {
+    issuers: splitList(env.EXTERNAL_ISSUER),
+    audience: env.EXTERNAL_AUDIENCE ?? resourceUrl,
+    jwksUrl: env.EXTERNAL_JWKS_URL,
+    scopeClaim: env.EXTERNAL_SCOPE_CLAIM,
+    admin: env.EXTERNAL_ADMIN_CLAIM && env.EXTERNAL_ADMIN_VALUE ? { claim: env.EXTERNAL_ADMIN_CLAIM, value: env.EXTERNAL_ADMIN_VALUE } : undefined,
+    introspection:
+      env.EXTERNAL_INTROSPECTION_CLIENT_ID && env.EXTERNAL_INTROSPECTION_CLIENT_SECRET
+        ? { clientId: env.EXTERNAL_INTROSPECTION_CLIENT_ID, clientSecret: env.EXTERNAL_INTROSPECTION_CLIENT_SECRET }
+        : undefined,
+    jwksCooldownMs: env.EXTERNAL_JWKS_COOLDOWN_SECONDS * 1000,
+  };
+}
