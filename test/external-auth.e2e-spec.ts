@@ -292,7 +292,12 @@ describe('external authorization server (AUTH_MODE=external, oidc-provider)', ()
       await new Promise((r) => setTimeout(r, 1100));
       expect((await fetch(`${second.baseUrl}/admin/users/${dave.id}/enable`, { method: 'POST', headers: bearer(adminToken) })).status).toBe(200);
       const afterEnable = await tokenFor('dave');
-      expect(await pollUntil(() => statusOn(app, afterEnable), (s) => s === 200)).toBe(200);
+      expect(
+        await pollUntil(
+          () => statusOn(app, afterEnable),
+          (s) => s === 200,
+        ),
+      ).toBe(200);
       expect(await statusOn(second, afterEnable)).toBe(200);
       expect(await statusOn(app, token)).toBe(401);
     });

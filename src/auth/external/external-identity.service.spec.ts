@@ -37,6 +37,4 @@ describe('ExternalIdentityService', () => {
     await identities.resolve('https://idp-b', 'same', 'x', null);
     expect(log).toHaveLength(2);
   });
-
-
 });
