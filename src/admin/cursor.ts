@@ -1,4 +1,6 @@
 import { DomainError } from '../common/errors/domain-error.js';
+import { isStorableText } from '../common/text.js';
+import { isUtcMicrosTimestamp } from '../common/timestamp.js';
 
 /** A position in a newest-first list: the sort timestamp (UTC, microseconds) and the row's id. */
 export interface Cursor {
@@ -14,10 +16,15 @@ export interface Page<T> {
 /** Page size when the request names none. */
 export const DEFAULT_PAGE_SIZE = 50;
 
-/** Cursor id patterns of the lists. */
-export const UUID_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const BIGINT_MAX = 9_223_372_036_854_775_807n;
 
-const AT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+/** Cursor id checks of the lists: each accepts exactly the ids its column can hold. */
+export const UUID_ID = (id: string): boolean => UUID.test(id);
+/** A bigserial id: 1 to 2^63 - 1. */
+export const BIGINT_ID = (id: string): boolean => /^[1-9]\d{0,18}$/.test(id) && BigInt(id) <= BIGINT_MAX;
+/** Any text id (client ids): 1 to 2000 storable characters. */
+export const TEXT_ID = (id: string): boolean => id.length > 0 && id.length <= 2000 && isStorableText(id);
 
 /**
  * SQL for the cursor timestamp of `column`, as text with Postgres' full microsecond precision (a JS
@@ -31,8 +38,11 @@ export function encodeCursor(c: Cursor): string {
   return Buffer.from(JSON.stringify([c.at, c.id])).toString('base64url');
 }
 
-/** The cursor a previous page returned, or undefined for the first page; anything else is a 400. */
-export function decodeCursor(value: string | undefined, id: RegExp): Cursor | undefined {
+/**
+ * The cursor a previous page returned, or undefined for the first page; anything else is a 400
+ * (SECURITY 36: a real timestamp and an id of the column's type, before Postgres sees either).
+ */
+export function decodeCursor(value: string | undefined, isId: (id: string) => boolean): Cursor | undefined {
   if (value === undefined) return undefined;
   let parsed: unknown;
   try {
@@ -42,7 +52,7 @@ export function decodeCursor(value: string | undefined, id: RegExp): Cursor | un
   }
   if (!Array.isArray(parsed) || parsed.length !== 2) throw invalidCursor();
   const [at, key] = parsed as unknown[];
-  if (typeof at !== 'string' || !AT.test(at) || Number.isNaN(Date.parse(at)) || typeof key !== 'string' || !id.test(key)) throw invalidCursor();
+  if (typeof at !== 'string' || !isUtcMicrosTimestamp(at) || typeof key !== 'string' || !isId(key)) throw invalidCursor();
   return { at, id: key };
 }
 

@@ -203,7 +203,12 @@ describe('NotesService', () => {
       ['no separator', Buffer.from('2025-11-22T10:00:00Z').toString('base64url')],
       ['a bad id', Buffer.from('2025-11-22T10:00:00Z|1234').toString('base64url')],
       ['a bad date', Buffer.from(`someday|${randomUUID()}`).toString('base64url')],
-      ['an injected id', Buffer.from(`2025-11-22T10:00:00Z|${randomUUID()}' OR '1'='1`).toString('base64url')],
+      ['an injected id', Buffer.from(`2025-11-22T10:00:00.000000Z|${randomUUID()}' OR '1'='1`).toString('base64url')],
+      ['a number for a date', Buffer.from(`1|${randomUUID()}`).toString('base64url')],
+      ['a day without a time', Buffer.from(`2021-02-28|${randomUUID()}`).toString('base64url')],
+      ['the 31st of February', Buffer.from(`2021-02-31T10:00:00.000000Z|${randomUUID()}`).toString('base64url')],
+      ['a date Date.parse accepts', Buffer.from(`March 7|${randomUUID()}`).toString('base64url')],
+      ['a third part', Buffer.from(`2025-11-22T10:00:00.000000Z|${randomUUID()}|x`).toString('base64url')],
     ])('rejects a cursor that is %s as invalid input naming cursor, without a repository call', async (_what, cursor) => {
       await as(ALICE, async () => {
         const e = await domainError(service.list(5, cursor));

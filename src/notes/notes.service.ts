@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError } from '../common/errors/domain-error.js';
 import { RequestContextService } from '../common/context/request-context.service.js';
+import { isUtcMicrosTimestamp } from '../common/timestamp.js';
 import type { Note, NoteSearchHit } from './note.js';
 import { NotesRepository, type PageCursor } from './notes.repository.js';
 
@@ -65,9 +66,11 @@ export function encodeCursor(c: PageCursor): string {
   return Buffer.from(`${c.createdAt}|${c.id}`).toString('base64url');
 }
 
+/** SECURITY 36: only what encodeCursor makes (a real microsecond timestamp and a UUID) reaches the query. */
 function decodeCursor(cursor: string): PageCursor {
-  const [createdAt, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  if (!createdAt || !id || !UUID.test(id) || Number.isNaN(Date.parse(createdAt))) {
+  const parts = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  const [createdAt, id] = parts;
+  if (parts.length !== 2 || !isUtcMicrosTimestamp(createdAt) || !UUID.test(id)) {
     throw new DomainError('invalid_input', 'cursor: not a cursor returned by notes.list');
   }
   return { createdAt, id };

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
 import { RequireScope } from '../auth/require-scope.decorator.js';
+import { storableString } from '../common/text.js';
 import { McpPrompt, McpResource, McpTool } from '../mcp/mcp.decorators.js';
 import { NOTE_BODY_MAX, NOTE_PAGE_MAX, NOTE_TITLE_MAX, type Note } from './note.js';
 import { NotesService } from './notes.service.js';
@@ -8,9 +9,10 @@ import { NotesService } from './notes.service.js';
 export const NOTES_READ = 'notes:read';
 export const NOTES_WRITE = 'notes:write';
 
-const id = z.string().min(1).max(64).describe('The note id (a UUID)');
-const title = z.string().trim().min(1, 'must not be empty').max(NOTE_TITLE_MAX, `must be at most ${NOTE_TITLE_MAX} characters`);
-const body = z.string().max(NOTE_BODY_MAX, `must be at most ${NOTE_BODY_MAX} characters`);
+// SECURITY 36: every string a tool stores or queries with is checked before Postgres sees it.
+const id = storableString().min(1).max(64).describe('The note id (a UUID)');
+const title = storableString().trim().min(1, 'must not be empty').max(NOTE_TITLE_MAX, `must be at most ${NOTE_TITLE_MAX} characters`);
+const body = storableString().max(NOTE_BODY_MAX, `must be at most ${NOTE_BODY_MAX} characters`);
 const noteShape = z.object({ id: z.string(), title: z.string(), body: z.string(), createdAt: z.string(), updatedAt: z.string() });
 const noteOut = z.object({ note: noteShape });
 const limit = (fallback: number) => z.number().int().min(1).max(NOTE_PAGE_MAX).default(fallback);
@@ -49,7 +51,7 @@ export class NotesTools {
     name: 'notes.list',
     title: 'List notes',
     description: 'Lists your notes, newest first. Pass nextCursor back as cursor for the next page.',
-    input: z.strictObject({ limit: limit(20).describe(`Page size, 1-${NOTE_PAGE_MAX}`), cursor: z.string().max(200).optional() }),
+    input: z.strictObject({ limit: limit(20).describe(`Page size, 1-${NOTE_PAGE_MAX}`), cursor: storableString().max(200).optional() }),
     output: z.object({ notes: z.array(noteShape), nextCursor: z.string().optional() }),
     annotations: { readOnlyHint: true },
   })
@@ -89,7 +91,7 @@ export class NotesTools {
     name: 'notes.search',
     title: 'Search notes',
     description: 'Full-text search over your notes (web-search syntax: words, "phrases", -exclusions), best match first.',
-    input: z.strictObject({ query: z.string().trim().min(1, 'must not be empty').max(200), limit: limit(10) }),
+    input: z.strictObject({ query: storableString().trim().min(1, 'must not be empty').max(200), limit: limit(10) }),
     output: z.object({ results: z.array(z.object({ id: z.string(), title: z.string(), excerpt: z.string(), rank: z.number(), createdAt: z.string() })) }),
     annotations: { readOnlyHint: true },
   })

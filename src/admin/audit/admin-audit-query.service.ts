@@ -1,11 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '../../audit/audit.service.js';
 import { DomainError } from '../../common/errors/domain-error.js';
-import { decodeCursor, DEFAULT_PAGE_SIZE, toPage, type Page } from '../cursor.js';
+import { BIGINT_ID, decodeCursor, DEFAULT_PAGE_SIZE, toPage, type Page } from '../cursor.js';
 import type { AdminAuditEvent, AuditFilter } from './admin-audit-event.js';
 import { AdminAuditRepository } from './admin-audit.repository.js';
-
-const EVENT_ID = /^\d{1,19}$/;
 
 @Injectable()
 export class AdminAuditQueryService {
@@ -18,7 +16,7 @@ export class AdminAuditQueryService {
   async find(filter: AuditFilter, page: { limit?: number; cursor?: string }): Promise<Page<AdminAuditEvent>> {
     if (filter.from && filter.to && filter.from > filter.to) throw new DomainError('invalid_input', 'from must not be after to');
     const limit = page.limit ?? DEFAULT_PAGE_SIZE;
-    const after = decodeCursor(page.cursor, EVENT_ID);
+    const after = decodeCursor(page.cursor, BIGINT_ID);
     await this.audit.flush();
     return toPage(await this.events.find(filter, after, limit + 1), limit, (e) => e.id);
   }

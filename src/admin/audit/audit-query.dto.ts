@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsISO8601, IsOptional, IsString, IsUUID, MaxLength, MinLength } from 'class-validator';
 import type { AuditKind, AuditOutcome } from '../../audit/audit-event.js';
+import { IsStorableText } from '../../common/text.js';
 import { PageCursor, PageLimit } from '../query.decorators.js';
 
 export const AUDIT_KINDS: readonly AuditKind[] = ['tool', 'resource', 'prompt', 'admin', 'auth'];
@@ -17,6 +18,7 @@ export class AuditQueryDto {
   @IsString()
   @MinLength(1)
   @MaxLength(2000)
+  @IsStorableText()
   clientId?: string;
 
   @ApiPropertyOptional({ description: 'Tool, resource, prompt or admin action, e.g. "notes.create" or "clients.revoke"' })
@@ -24,6 +26,7 @@ export class AuditQueryDto {
   @IsString()
   @MinLength(1)
   @MaxLength(200)
+  @IsStorableText()
   target?: string;
 
   @ApiPropertyOptional({ enum: AUDIT_KINDS })

@@ -1,14 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { RevocationService } from '../../auth/revocation/revocation.service.js';
 import { DomainError } from '../../common/errors/domain-error.js';
-import { decodeCursor, DEFAULT_PAGE_SIZE, toPage, type Page } from '../cursor.js';
+import { decodeCursor, DEFAULT_PAGE_SIZE, TEXT_ID, toPage, type Page } from '../cursor.js';
 import type { AdminGrant } from '../grants/admin-grant.js';
 import { AdminGrantsRepository } from '../grants/admin-grants.repository.js';
 import type { AdminClientDetail, AdminClientSummary, ClientFilter } from './admin-client.js';
 import { AdminClientsRepository } from './admin-clients.repository.js';
 
 const MAX_CLIENT_ID = 2000;
-const ANY_CLIENT_ID = /^[\s\S]{1,2000}$/;
 const RECENT_GRANTS = 20;
 
 export interface ClientRevocation {
@@ -27,7 +26,7 @@ export class AdminClientsService {
 
   async list(filter: ClientFilter, page: { limit?: number; cursor?: string }): Promise<Page<AdminClientSummary>> {
     const limit = page.limit ?? DEFAULT_PAGE_SIZE;
-    const rows = await this.clients.list(filter, decodeCursor(page.cursor, ANY_CLIENT_ID), limit + 1);
+    const rows = await this.clients.list(filter, decodeCursor(page.cursor, TEXT_ID), limit + 1);
     return toPage(rows, limit, (c) => c.clientId);
   }
 
@@ -50,8 +49,9 @@ export class AdminClientsService {
     return { clientId, ...revoked };
   }
 
+  /** SECURITY 36: the path parameter is checked before any query. */
   private checkId(clientId: string): string {
-    if (clientId.length === 0 || clientId.length > MAX_CLIENT_ID) throw new DomainError('invalid_input', `clientId must be 1 to ${MAX_CLIENT_ID} characters`);
+    if (!TEXT_ID(clientId)) throw new DomainError('invalid_input', `clientId must be 1 to ${MAX_CLIENT_ID} characters, without NUL or unpaired surrogates`);
     return clientId;
   }
 }

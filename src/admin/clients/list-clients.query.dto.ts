@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 import type { ClientKind } from '../../oauth/clients/oauth-client.js';
+import { IsStorableText } from '../../common/text.js';
 import { PageCursor, PageLimit, QueryFlag } from '../query.decorators.js';
 
 export class ListClientsQueryDto {
@@ -17,6 +18,7 @@ export class ListClientsQueryDto {
   @IsString()
   @MinLength(1)
   @MaxLength(200)
+  @IsStorableText()
   q?: string;
 
   @PageLimit(100, 50)

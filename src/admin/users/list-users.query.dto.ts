@@ -1,5 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsStorableText } from '../../common/text.js';
 import { PageCursor, PageLimit, QueryFlag } from '../query.decorators.js';
 
 export class ListUsersQueryDto {
@@ -8,6 +9,7 @@ export class ListUsersQueryDto {
   @IsString()
   @MinLength(1)
   @MaxLength(200)
+  @IsStorableText()
   q?: string;
 
   @QueryFlag('Only disabled (true) or only enabled (false) users')

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config.js';
 import { AdminAccessService } from '../../auth/admin-access.service.js';
 import { randomToken, safeEqual, sha256 } from '../../common/crypto.js';
+import { isStorableText } from '../../common/text.js';
 import { AuditService } from '../../audit/audit.service.js';
 import { ClientsService } from '../clients/clients.service.js';
 import type { OAuthClient } from '../clients/oauth-client.js';
@@ -90,6 +91,8 @@ export class AuthorizationService {
     const repeated = (['response_type', 'code_challenge', 'code_challenge_method', 'state', 'scope'] as const).filter((k) => Array.isArray(q[k]));
     if (repeated.length) throw new AuthorizeRedirectError('invalid_request', `Parameters must not be repeated: ${repeated.join(', ')}`);
     if (base.state !== null && base.state.length > 2048) throw new AuthorizeRedirectError('invalid_request', 'state is too long');
+    // SECURITY 36: the state is stored with the pending request; Postgres text cannot hold NUL.
+    if (base.state !== null && !isStorableText(base.state)) throw new AuthorizeRedirectError('invalid_request', 'state must not contain NUL characters');
     if (single(q.response_type) !== 'code') throw new AuthorizeRedirectError('unsupported_response_type', 'Only response_type=code is supported');
     const challenge = single(q.code_challenge);
     // OAuth 2.1 §4.1.1 + MCP authorization: PKCE with S256 is required; "plain" is refused.

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { randomToken, sha256 } from '../../common/crypto.js';
+import { isStorableText } from '../../common/text.js';
 import { OAuthError } from '../oauth-error.js';
 import { ScopePolicy } from '../scope-policy.service.js';
 import { ClientMetadataDocumentService } from './client-metadata-document.service.js';
@@ -91,7 +92,7 @@ export class ClientsService {
 
   /** A registered (or CIMD) client that is not revoked, or undefined. */
   async find(clientId: string): Promise<OAuthClient | undefined> {
-    if (!clientId || clientId.length > 2000) return undefined;
+    if (!clientId || clientId.length > 2000 || !isStorableText(clientId)) return undefined;
     if (this.documents.isDocumentUrl(clientId)) return this.documents.resolve(clientId);
     const client = await this.clients.findById(clientId);
     return client && !client.revokedAt && client.kind !== 'cimd' ? client : undefined;

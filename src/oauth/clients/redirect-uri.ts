@@ -1,3 +1,4 @@
+import { isStorableText } from '../../common/text.js';
 import { isLoopbackHost } from '../../config/app-config.js';
 
 /**
@@ -6,6 +7,8 @@ import { isLoopbackHost } from '../../config/app-config.js';
  */
 export function redirectUriProblem(uri: unknown): string | undefined {
   if (typeof uri !== 'string' || uri.length === 0 || uri.length > 2000) return 'must be a non-empty string';
+  // SECURITY 36: stored as given, so no NUL or unpaired surrogate; no spaces or controls in a URI (RFC 3986 §2).
+  if (!isStorableText(uri) || /[\s\p{Cc}]/u.test(uri)) return 'must not contain spaces, control characters or unpaired surrogates';
   let url: URL;
   try {
     url = new URL(uri);

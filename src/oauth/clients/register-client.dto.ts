@@ -1,4 +1,5 @@
 import { ArrayMaxSize, IsArray, IsIn, IsOptional, IsString, IsUrl, Matches, MaxLength } from 'class-validator';
+import { IsDisplayText } from '../../common/text.js';
 import { AUTH_METHODS, GRANT_TYPES, type GrantType, type TokenEndpointAuthMethod } from './oauth-client.js';
 
 /** RFC 7591 §2 client metadata that this server understands; unknown fields are ignored (§3.2.1). */
@@ -26,6 +27,7 @@ export class RegisterClientDto {
   @IsOptional()
   @IsString()
   @MaxLength(100, { message: 'client_name: at most 100 characters' })
+  @IsDisplayText()
   client_name?: string;
 
   @IsOptional()
@@ -45,10 +47,12 @@ export class RegisterClientDto {
   @IsOptional()
   @IsString()
   @MaxLength(200)
+  @IsDisplayText()
   software_id?: string;
 
   @IsOptional()
   @IsString()
   @MaxLength(100)
+  @IsDisplayText()
   software_version?: string;
 }
