@@ -112,7 +112,8 @@ export class AppConfig {
             repos: parseRepoPatterns(env.GITHUB_REPOS),
           }
         : undefined;
-    this.githubTools = this.github !== undefined;
+    // Only where people sign in with GitHub here: an external authorization server never hands this server a GitHub token.
+    this.githubTools = this.github !== undefined && env.AUTH_MODE === 'builtin';
     this.allowedGithubLogins = new Set(splitList(env.ALLOWED_GITHUB_LOGINS).map((l) => l.toLowerCase()));
     this.allowedGithubOrg = env.ALLOWED_GITHUB_ORG.trim() || undefined;
     this.adminGithubLogins = new Set(splitList(env.ADMIN_GITHUB_LOGINS).map((l) => l.toLowerCase()));

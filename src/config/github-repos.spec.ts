@@ -60,8 +60,12 @@ describe('GitHub OAuth scopes (one place: AppConfig)', () => {
     expect(config.github).toMatchObject({ signInScopes: ['read:user', 'read:org', 'public_repo'], toolsScope: 'public_repo' });
   });
 
-  it('enables the GitHub tools only with GitHub sign-in', () => {
+  it('enables the GitHub tools only with GitHub sign-in (not with the dev sign-in, nor with an external authorization server)', () => {
     expect(AppConfig.from(GITHUB).githubTools).toBe(true);
     expect(AppConfig.from({ GITHUB_REPOS: 'acme/*' }).githubTools).toBe(false);
+    const external = { AUTH_MODE: 'external', EXTERNAL_ISSUER: 'http://127.0.0.1:8080' };
+    expect(AppConfig.from(external).githubTools).toBe(false);
+    // An external authorization server signs people in: a GitHub app there is refused at boot.
+    expect(() => AppConfig.from({ ...GITHUB, ...external })).toThrow(/GITHUB_CLIENT_ID: has no effect with AUTH_MODE=external/);
   });
 });
