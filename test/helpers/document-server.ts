@@ -3,6 +3,8 @@ import { createServer, type Server } from 'node:http';
 export interface ServedDocument {
   status?: number;
   contentType?: string;
+  /** Further response headers (a Location, for instance). */
+  headers?: Record<string, string>;
   body: string;
 }
 
@@ -29,7 +31,7 @@ export class DocumentServer {
         res.writeHead(404, { 'content-type': 'application/json' });
         return void res.end('{"error":"not found"}');
       }
-      res.writeHead(doc.status ?? 200, { 'content-type': doc.contentType ?? 'application/json' });
+      res.writeHead(doc.status ?? 200, { 'content-type': doc.contentType ?? 'application/json', ...doc.headers });
       res.end(doc.body);
     });
     this.server.on('connection', () => this.connections++);

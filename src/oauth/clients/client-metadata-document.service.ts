@@ -1,21 +1,24 @@
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig, isLoopbackHost } from '../../config/app-config.js';
+import { isDisplayText } from '../../common/text.js';
 import { OAuthError } from '../oauth-error.js';
 import type { GrantType, OAuthClient } from './oauth-client.js';
 import { OAuthClientsRepository } from './oauth-clients.repository.js';
 import { redirectUriProblem } from './redirect-uri.js';
-import { guardedLookup, isBlockedAddress } from './ssrf-guard.js';
+import { limitedGet, OutboundFetchError } from '../../common/outbound/limited-get.js';
+import { guardedLookup, isBlockedAddress } from '../../common/outbound/ssrf-guard.js';
 
 const MAX_BYTES = 5 * 1024;
-const TIMEOUT_MS = 5000;
+/** The whole fetch: connecting, the headers and the body together. */
+const DEADLINE_MS = 5000;
 const CACHE_MS = 60 * 60 * 1000;
+/** RFC 6749 §3.3 scope tokens, space-separated. */
+const SCOPE_LIST = /^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/;
 
 /**
  * Client ID Metadata Documents (draft-ietf-oauth-client-id-metadata-document): an https client_id
- * URL is fetched (no private targets, 5 KB, 5 s, no redirects), validated and cached for an hour.
+ * URL is fetched (no private targets, 5 KB, 5 s in total, no redirects), validated and cached for an hour.
  * Fetch errors are not cached.
  */
 @Injectable()
@@ -64,7 +67,12 @@ export class ClientMetadataDocumentService {
       throw fail('grant_types may only contain authorization_code and refresh_token');
     }
     const name = doc.client_name;
-    if (name !== undefined && (typeof name !== 'string' || name.length > 100)) throw fail('client_name must be a string of at most 100 characters');
+    if (name !== undefined && (typeof name !== 'string' || name.length > 100 || !isDisplayText(name))) {
+      throw fail('client_name must be a string of at most 100 characters, without control characters or direction overrides');
+    }
+    const scope = doc.scope;
+    if (scope !== undefined && (typeof scope !== 'string' || scope.length > 1000 || !SCOPE_LIST.test(scope)))
+      throw fail('scope must be space-separated scope tokens');
     return {
       clientId,
       kind: 'cimd',
@@ -73,62 +81,39 @@ export class ClientMetadataDocumentService {
       tokenEndpointAuthMethod: 'none',
       grantTypes: grants as GrantType[],
       redirectUris: uris as string[],
-      scope: typeof doc.scope === 'string' ? doc.scope : null,
+      scope: typeof scope === 'string' ? scope : null,
       clientName: name ?? null,
       metadata: { client_uri: doc.client_uri, logo_uri: doc.logo_uri },
     };
   }
 
-  private fetch(clientId: string): Promise<Record<string, unknown>> {
+  private async fetch(clientId: string): Promise<Record<string, unknown>> {
     const url = new URL(clientId);
     const allowPrivate = this.config.cimdAllowLoopback && isLoopbackHost(url.hostname);
     const host = url.hostname.replace(/^\[|\]$/g, '');
     if (isIP(host) && !allowPrivate && isBlockedAddress(host)) {
-      return Promise.reject(new OAuthError('invalid_client', `Client metadata document host ${url.hostname} is a private or reserved address`));
+      throw new OAuthError('invalid_client', `Client metadata document host ${url.hostname} is a private or reserved address`);
     }
-    const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
-    return new Promise((resolve, reject) => {
-      const fail = (msg: string) => {
-        this.logger.warn(`CIMD fetch of ${clientId} failed: ${msg}`);
-        reject(new OAuthError('invalid_client', `Could not use the client metadata document at ${clientId}: ${msg}`));
-      };
-      const req = request(
-        url,
-        { method: 'GET', headers: { accept: 'application/json' }, lookup: guardedLookup(allowPrivate), timeout: TIMEOUT_MS },
-        (res: IncomingMessage) => {
-          if (res.statusCode !== 200) {
-            res.resume();
-            return fail(`HTTP ${res.statusCode} (redirects are not followed)`);
-          }
-          if (!/^application\/([a-z.+-]*\+)?json\b/i.test(res.headers['content-type'] ?? '')) {
-            res.resume();
-            return fail('content type must be application/json');
-          }
-          const chunks: Buffer[] = [];
-          let size = 0;
-          res.on('data', (chunk: Buffer) => {
-            size += chunk.length;
-            if (size > MAX_BYTES) {
-              req.destroy();
-              fail(`document is larger than ${MAX_BYTES} bytes`);
-            } else chunks.push(chunk);
-          });
-          res.on('end', () => {
-            if (size > MAX_BYTES) return;
-            try {
-              const doc = JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
-              if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return fail('document must be a JSON object');
-              resolve(doc as Record<string, unknown>);
-            } catch {
-              fail('document is not valid JSON');
-            }
-          });
-          res.on('error', (e) => fail(e.message));
-        },
-      );
-      req.on('timeout', () => req.destroy(new Error('timed out')));
-      req.on('error', (e) => fail(e.message));
-      req.end();
-    });
+    const fail = (msg: string) => {
+      this.logger.warn(`CIMD fetch of ${clientId} failed: ${msg}`);
+      return new OAuthError('invalid_client', `Could not use the client metadata document at ${clientId}: ${msg}`);
+    };
+    let res;
+    try {
+      // SECURITY 37: 5 s in total (not per idle period), 5 KB, no redirect, no private address.
+      res = await limitedGet(url, { deadlineMs: DEADLINE_MS, maxBytes: MAX_BYTES, accept: 'application/json', lookup: guardedLookup(allowPrivate) });
+    } catch (e) {
+      throw fail(e instanceof OutboundFetchError ? e.message : 'the fetch failed');
+    }
+    if (res.status !== 200) throw fail(`HTTP ${res.status} (redirects are not followed)`);
+    if (!/^application\/([a-z.+-]*\+)?json\b/i.test(res.contentType)) throw fail('content type must be application/json');
+    let doc: unknown;
+    try {
+      doc = JSON.parse(res.body.toString('utf8'));
+    } catch {
+      throw fail('document is not valid JSON');
+    }
+    if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw fail('document must be a JSON object');
+    return doc as Record<string, unknown>;
   }
 }
