@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { MetadataKey } from '../common/metadata-keys.js';
 import type { McpToolOptions } from '../mcp/mcp.decorators.js';
+import type { GithubIssuesService } from './github-issues.service.js';
 import { GITHUB_READ, GITHUB_WRITE, GithubIssuesTools } from './github-issues.tools.js';
 
 const proto = GithubIssuesTools.prototype as unknown as Record<string, object>;
@@ -86,5 +87,35 @@ describe('GithubIssuesTools declarations', () => {
     expect(input.safeParse({ query: 'x'.repeat(257) }).success).toBe(false);
     expect(input.safeParse({ query: 'x', repositories: Array.from({ length: 11 }, (_, i) => `a/r${i}`) }).success).toBe(false);
     expect(input.safeParse({ query: 'x', repositories: ['a/b/c'] }).success).toBe(false);
+  });
+});
+
+describe('github.issues.label and the call context', () => {
+  it("forwards the context's progress reporter and abort signal to the batch, and summarises the outcomes", async () => {
+    const seen: unknown[] = [];
+    const service = {
+      label: async (
+        _ref: unknown,
+        issues: number[],
+        _labels: string[],
+        opts: { progress?: (d: number, t: number, m: string) => Promise<void>; signal?: AbortSignal },
+      ) => {
+        seen.push(opts.signal);
+        for (const [i] of issues.entries()) await opts.progress?.(i + 1, issues.length, `#${issues[i]}`);
+        return issues.map((n) => (n === 2 ? { number: n, ok: false, error: 'Not found' } : { number: n, ok: true, labels: ['bug'] }));
+      },
+    } as unknown as GithubIssuesService;
+    const tools = new GithubIssuesTools(service);
+    const reports: string[] = [];
+    const controller = new AbortController();
+    const out = await tools.label(
+      { owner: 'acme', repo: 'api', issues: [1, 2, 3], labels: ['bug'] },
+      { signal: controller.signal, progress: async (done, total, message) => void reports.push(`${done}/${total} ${message}`) },
+    );
+    expect(reports).toEqual(['1/3 #1', '2/3 #2', '3/3 #3']);
+    expect(seen).toEqual([controller.signal]);
+    expect(out).toMatchObject({ repository: 'acme/api', succeeded: 2, failed: 1 });
+    // Without a context (today's MCP layer passes none) the batch runs the same, silently.
+    expect(await tools.label({ owner: 'acme', repo: 'api', issues: [1], labels: ['bug'] })).toMatchObject({ succeeded: 1, failed: 0 });
   });
 });

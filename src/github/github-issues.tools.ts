@@ -20,6 +20,15 @@ import {
 } from './github-issue.js';
 import { GithubIssuesService, type IssueChanges, type ListQuery, type SearchQuery } from './github-issues.service.js';
 
+/**
+ * The per-request features the MCP layer hands a tool besides its input (its ToolContext): progress
+ * notifications and the request's abort signal. Optional until the MCP layer passes it.
+ */
+export interface CallContext {
+  signal?: AbortSignal;
+  progress?(done: number, total?: number, message?: string): Promise<void>;
+}
+
 export const GITHUB_READ = 'github:read';
 export const GITHUB_WRITE = 'github:write';
 
@@ -205,8 +214,11 @@ export class GithubIssuesTools {
     annotations: { ...WRITE, idempotentHint: true },
   })
   @RequireScope(GITHUB_WRITE)
-  async label(input: { owner: string; repo: string; issues: number[]; labels: string[] }) {
-    const results = await this.issues.label({ owner: input.owner, repo: input.repo }, input.issues, input.labels);
+  async label(input: { owner: string; repo: string; issues: number[]; labels: string[] }, ctx?: CallContext) {
+    const results = await this.issues.label({ owner: input.owner, repo: input.repo }, input.issues, input.labels, {
+      progress: ctx?.progress && ((done, total, message) => ctx.progress!(done, total, message)),
+      signal: ctx?.signal,
+    });
     const succeeded = results.filter((r) => r.ok).length;
     return { repository: `${input.owner}/${input.repo}`, labels: input.labels, succeeded, failed: results.length - succeeded, results };
   }
