@@ -6,6 +6,7 @@ import { AddUserEnabledRevocations1796005800156 } from './1796005800156-AddUserE
 import { AddAuditActor1796005800189 } from './1796005800189-AddAuditActor.js';
 import { AddUpstreamTokenRefresh1796007816010 } from './1796007816010-AddUpstreamTokenRefresh.js';
 import { AddFederatedUsers1796008054760 } from './1796008054760-AddFederatedUsers.js';
+import { AddSigningKeyMaxTokenTtl1796008959604 } from './1796008959604-AddSigningKeyMaxTokenTtl.js';
 
 /** Every migration, in order. Add new ones at the end; never edit one that has landed. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   AddAuditActor1796005800189,
   AddUpstreamTokenRefresh1796007816010,
   AddFederatedUsers1796008054760,
+  AddSigningKeyMaxTokenTtl1796008959604,
 ];

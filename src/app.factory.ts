@@ -6,6 +6,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { setupOpenApi } from './admin/openapi.js';
 import { AppModule } from './app.module.js';
 import { type AppConfig } from './config/app-config.js';
+import { TrafficGate } from './health/traffic-gate.service.js';
 
 export interface CreateAppOptions {
   /** Where the JSON log lines go (tests capture them). */
@@ -32,23 +33,24 @@ export async function createApp(config: AppConfig, opts: CreateAppOptions = {}):
 }
 
 /**
- * Graceful stop: refuse new connections, let in-flight requests finish (up to the timeout), then run
- * the shutdown hooks (audit flush, then the database pool and the embedded engine).
+ * Graceful stop, all within `timeoutMs` (SHUTDOWN_TIMEOUT_MS): /readyz turns 503 at once, the server
+ * stops accepting connections, every response (those in flight too) carries `Connection: close`, and
+ * each keep-alive connection closes after its response or once idle (TrafficGate). Connections still
+ * open at three quarters of the time are cut; the last quarter is for the shutdown hooks (audit
+ * flush, the database pool, the embedded engine).
  */
 export async function shutdown(app: NestExpressApplication, timeoutMs: number): Promise<void> {
-  const server = app.getHttpServer();
-  if (server.listening) {
-    await new Promise<void>((resolve) => {
-      const force = setTimeout(() => server.closeAllConnections(), timeoutMs);
-      force.unref();
-      server.close(() => {
-        clearTimeout(force);
-        resolve();
-      });
-      server.closeIdleConnections();
-    });
-  }
+  const started = Date.now();
+  const gate = app.get(TrafficGate);
+  appLogger.log(`Draining: /readyz is 503, no new connections, ${gate.inFlightCount} request(s) in flight`);
+  const forced = await gate.drain(Math.floor((timeoutMs * 3) / 4));
+  appLogger.log(
+    forced
+      ? `Drain time over after ${Date.now() - started} ms: cut the connections still open (${gate.inFlightCount} request(s) in flight)`
+      : `Drained in ${Date.now() - started} ms: every request finished and every connection closed`,
+  );
   await app.close();
+  appLogger.log(`Shut down in ${Date.now() - started} ms (audit flushed, database closed)`);
 }
 
 export function startupBanner(config: AppConfig): string {

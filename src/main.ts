@@ -4,6 +4,7 @@ import { AppConfig } from './config/app-config.js';
 import { EnvironmentError } from './config/environment.js';
 import { describeError } from './common/errors/describe-error.js';
 import { RequestContextService } from './common/context/request-context.service.js';
+import { DatabaseConnector, StartupError } from './database/database-connector.service.js';
 import { logUnhandledRejections } from './http/unhandled-rejections.js';
 
 async function main(): Promise<void> {
@@ -11,27 +12,39 @@ async function main(): Promise<void> {
   const config = AppConfig.fromProcess();
   const app = await createApp(config);
   logUnhandledRejections(app.get(RequestContextService));
+  // Listens at once: /healthz answers while the database is still being reached (then /readyz turns 200).
   await app.listen(config.port, config.host);
-  appLogger.log(`Ready in ${Date.now() - started} ms`);
   console.log(startupBanner(config));
   let stopping = false;
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.on(signal, () => {
-      if (stopping) return;
-      stopping = true;
-      appLogger.log(`${signal} received: draining requests and shutting down`);
-      shutdown(app, config.shutdownTimeoutMs)
-        .then(() => process.exit(0))
-        .catch((e: unknown) => {
-          appLogger.error(`Shutdown failed: ${describeError(e)}`);
-          process.exit(1);
-        });
-    });
-  }
+  const stop = (reason: string, code: number): void => {
+    if (stopping) return;
+    stopping = true;
+    appLogger.log(`${reason}: draining requests and shutting down (at most ${config.shutdownTimeoutMs} ms)`);
+    // A hook that hangs cannot keep the process past SHUTDOWN_TIMEOUT_MS.
+    setTimeout(() => {
+      appLogger.error(`Shutdown took longer than SHUTDOWN_TIMEOUT_MS=${config.shutdownTimeoutMs}; exiting now`);
+      process.exit(1);
+    }, config.shutdownTimeoutMs).unref();
+    shutdown(app, config.shutdownTimeoutMs)
+      .then(() => process.exit(code))
+      .catch((e: unknown) => {
+        appLogger.error(`Shutdown failed: ${describeError(e)}`);
+        process.exit(1);
+      });
+  };
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => stop(`${signal} received`, 0));
+  app
+    .get(DatabaseConnector)
+    .whenReady()
+    .then(
+      () => appLogger.log(`Ready in ${Date.now() - started} ms`),
+      // Logged once by the connector (a StartupError is one line saying what to fix).
+      (e: unknown) => stop(e instanceof StartupError ? 'Start-up failed' : `Start-up failed (${(e as Error).message})`, 1),
+    );
 }
 
 main().catch((e: unknown) => {
-  if (e instanceof EnvironmentError) {
+  if (e instanceof EnvironmentError || e instanceof StartupError) {
     console.error(e.message);
   } else {
     console.error(`Start-up failed: ${describeError(e)}`);

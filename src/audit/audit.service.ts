@@ -15,7 +15,7 @@ const BACKOFF_BASE_MS = 250;
 const BACKOFF_MAX_MS = 30_000;
 /** While writes keep failing, say so at most this often. */
 const WARN_EVERY_MS = 60_000;
-/** On shutdown, keep trying an unreachable database for at most this long (and SHUTDOWN_TIMEOUT_MS), then log what is left. */
+/** On shutdown, keep trying an unreachable database for at most this long (and a quarter of SHUTDOWN_TIMEOUT_MS), then log what is left. */
 const SHUTDOWN_RETRY_MS = 3000;
 
 type Outcome = 'written' | 'unavailable';
@@ -112,7 +112,7 @@ export class AuditService implements OnModuleInit, BeforeApplicationShutdown {
 
   async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
-    const deadline = Date.now() + Math.min(SHUTDOWN_RETRY_MS, this.config.shutdownTimeoutMs);
+    const deadline = Date.now() + Math.min(SHUTDOWN_RETRY_MS, this.config.shutdownTimeoutMs / 4);
     for (;;) {
       while (this.flushing) await this.flushing;
       this.retryAt = 0;

@@ -3,9 +3,11 @@ import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppConfig } from '../config/app-config.js';
 import { ConfigModule } from '../config/config.module.js';
+import { DatabaseConnector } from '../database/database-connector.service.js';
 import { DatabaseModule } from '../database/database.module.js';
 import { KeysModule } from '../keys/keys.module.js';
 import { SigningKeysService } from '../keys/signing-keys.service.js';
+import { CLI_DATABASE_WAIT_MS } from './cli-args.js';
 
 /**
  * `npm run keys:rotate`: a new signing key becomes active; the previous one stays in the JWKS (and
@@ -20,6 +22,7 @@ async function main(): Promise<void> {
 
   const app = await NestFactory.createApplicationContext(RotateKeysModule, { logger: ['error', 'warn'] });
   try {
+    await app.get(DatabaseConnector).whenReady(CLI_DATABASE_WAIT_MS);
     const kid = await app.get(SigningKeysService).rotate();
     console.log(`New active signing key: ${kid}. Previous keys stay published until their tokens expire.`);
   } finally {

@@ -7,10 +7,11 @@ import { AuthModule } from '../auth/auth.module.js';
 import { ContextModule } from '../common/context/context.module.js';
 import { AppConfig } from '../config/app-config.js';
 import { ConfigModule } from '../config/config.module.js';
+import { DatabaseConnector } from '../database/database-connector.service.js';
 import { DatabaseModule } from '../database/database.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { UsersRepository } from '../users/users.repository.js';
-import { parseCliArgs } from './cli-args.js';
+import { CLI_DATABASE_WAIT_MS, parseCliArgs } from './cli-args.js';
 
 const USAGE = 'Usage: npm run -s token -- --user <login> [--scope "notes:read notes:write"] [--ttl <seconds>] [--client <id>]';
 
@@ -36,6 +37,7 @@ async function main(): Promise<void> {
 
   const app = await NestFactory.createApplicationContext(TokenCliModule, { logger: ['error', 'warn'] });
   try {
+    await app.get(DatabaseConnector).whenReady(CLI_DATABASE_WAIT_MS);
     const user = await app.get(UsersRepository).upsertDevUser(args.user);
     // SECURITY 35: no token for a disabled user, and admin only for ADMIN_GITHUB_LOGINS.
     if (user.disabledAt) throw new Error(`User ${user.login} is disabled; enable them first (POST /admin/users/${user.id}/enable)`);

@@ -41,6 +41,8 @@ export class AppConfig {
   readonly databaseUrl?: string;
   readonly dataDir: string;
   readonly dbPoolMax: number;
+  /** Undefined: keep retrying the database at start-up for ever. */
+  readonly dbConnectTimeoutMs?: number;
   readonly migrationsRun: boolean;
   readonly keyEncryptionSecret?: string;
   readonly allowedOrigins: ReadonlySet<string>;
@@ -90,6 +92,7 @@ export class AppConfig {
     this.databaseUrl = env.DATABASE_URL;
     this.dataDir = isAbsolute(env.DATA_DIR) ? env.DATA_DIR : resolve(process.cwd(), env.DATA_DIR);
     this.dbPoolMax = env.DB_POOL_MAX;
+    this.dbConnectTimeoutMs = env.DB_CONNECT_TIMEOUT_MS;
     this.migrationsRun = env.MIGRATIONS_RUN;
     this.keyEncryptionSecret = env.KEY_ENCRYPTION_SECRET;
     this.allowedOrigins = new Set([base.origin, ...splitList(env.ALLOWED_ORIGINS).map((o) => new URL(o).origin)]);

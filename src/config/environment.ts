@@ -51,6 +51,13 @@ export class Environment extends IdentityEnvironment {
   @Max(200)
   DB_POOL_MAX = 10;
 
+  /** Give up (exit) when the database is still unreachable this long after start; unset: keep trying. */
+  @Transform(({ value }: { value: unknown }) => (value === '' ? undefined : toInt({ value })))
+  @IsOptional()
+  @IsInt({ message: 'DB_CONNECT_TIMEOUT_MS must be a whole number of milliseconds (unset: keep trying)' })
+  @Min(1000)
+  DB_CONNECT_TIMEOUT_MS?: number;
+
   @Transform(toBool)
   @IsBoolean({ message: 'MIGRATIONS_RUN must be true or false' })
   MIGRATIONS_RUN = true;
@@ -211,6 +218,7 @@ function flatten(errors: ValidationError[]): string[] {
 const OPTIONAL = [
   'PUBLIC_URL',
   'DATABASE_URL',
+  'DB_CONNECT_TIMEOUT_MS',
   'KEY_ENCRYPTION_SECRET',
   'GITHUB_CLIENT_ID',
   'GITHUB_CLIENT_SECRET',

@@ -14,3 +14,30 @@ export function isDataRejection(e: unknown): boolean {
   const state = sqlState(e);
   return state !== undefined && ['22', '23', '54'].includes(state.slice(0, 2));
 }
+
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOENT']);
+
+/**
+ * The database could not be reached or used right now (network, start-up, shutdown, too many
+ * connections, authentication or a missing database that an operator may yet fix): try again later.
+ * SQLSTATE classes 08 connection, 28 authorization, 3D invalid catalog, 53 resources, 57 operator.
+ */
+export function isConnectionError(e: unknown): boolean {
+  if (e instanceof DatabaseNotConnectedError) return true;
+  const state = sqlState(e);
+  if (state) return ['08', '28', '3D', '53', '57'].includes(state.slice(0, 2));
+  const code = (e as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && NETWORK_CODES.has(code)) return true;
+  const message = (e as { message?: unknown } | null)?.message;
+  return (
+    typeof message === 'string' && /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(message)
+  );
+}
+
+/** A query before the database is connected (start-up is still waiting for it). */
+export class DatabaseNotConnectedError extends Error {
+  constructor() {
+    super('The database is not connected yet');
+    this.name = 'DatabaseNotConnectedError';
+  }
+}

@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config.js';
+import { DatabaseConnector } from './database-connector.service.js';
 import { dataSourceOptions } from './data-source-options.js';
 import { EmbeddedDatabaseService } from './embedded-database.service.js';
 import { SqlService } from './sql.service.js';
@@ -15,14 +16,14 @@ class EmbeddedDatabaseModule {}
       imports: [EmbeddedDatabaseModule],
       inject: [AppConfig, EmbeddedDatabaseService],
       useFactory: async (config: AppConfig, embedded: EmbeddedDatabaseService) => ({
-        ...dataSourceOptions(await embedded.connectionUrl(), config.dbPoolMax, config.migrationsRun),
+        // DatabaseConnector connects (and migrates) after the server listens, retrying until the database is there.
+        ...dataSourceOptions(await embedded.connectionUrl(), config.dbPoolMax, false),
         autoLoadEntities: true,
-        retryAttempts: 3,
-        retryDelay: 1000,
+        manualInitialization: true,
       }),
     }),
   ],
-  providers: [SqlService],
-  exports: [SqlService],
+  providers: [SqlService, DatabaseConnector],
+  exports: [SqlService, DatabaseConnector],
 })
 export class DatabaseModule {}

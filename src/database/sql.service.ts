@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Pool, PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
+import { DatabaseNotConnectedError } from './database-errors.js';
 
 export type Query = <T = Record<string, unknown>>(text: string, params?: unknown[]) => Promise<T[]>;
 
@@ -36,7 +37,11 @@ export class SqlService {
   }
 
   private getPool(): Pool {
-    this.pool ??= (this.dataSource.driver as unknown as { master: Pool }).master;
+    if (!this.pool) {
+      // Before DatabaseConnector has connected, the driver has no pool yet.
+      if (!this.dataSource.isInitialized) throw new DatabaseNotConnectedError();
+      this.pool = (this.dataSource.driver as unknown as { master: Pool }).master;
+    }
     return this.pool;
   }
 }

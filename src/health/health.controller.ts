@@ -1,7 +1,8 @@
 import { Controller, Get, Header } from '@nestjs/common';
-import { HealthCheck, HealthCheckService, type HealthCheckResult } from '@nestjs/terminus';
+import { HealthCheck, HealthCheckService, HealthIndicatorService, type HealthCheckResult } from '@nestjs/terminus';
 import { Public } from '../common/public.decorator.js';
 import { DatabaseHealthIndicator } from './database.health.js';
+import { TrafficGate } from './traffic-gate.service.js';
 
 @Public()
 @Controller()
@@ -9,6 +10,8 @@ export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly db: DatabaseHealthIndicator,
+    private readonly indicators: HealthIndicatorService,
+    private readonly gate: TrafficGate,
   ) {}
 
   /** Liveness: the process answers; no I/O, so a slow database never restarts the pod. */
@@ -18,11 +21,18 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Readiness: 503 while the database does not answer. */
+  /** Readiness: 503 while starting (database not connected yet), after SIGTERM, and while the database does not answer. */
   @Get('readyz')
   @Header('Cache-Control', 'no-store')
   @HealthCheck()
   ready(): Promise<HealthCheckResult> {
-    return this.health.check([() => this.db.ping(1500)]);
+    return this.health.check([
+      () => {
+        const server = this.indicators.check('server');
+        const state = this.gate.state;
+        return state === 'ready' ? server.up() : server.down({ state });
+      },
+      () => this.db.ping(1500),
+    ]);
   }
 }

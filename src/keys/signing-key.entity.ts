@@ -25,4 +25,8 @@ export class SigningKeyEntity {
   /** When a retired key may leave the JWKS: after every token it signed has expired. */
   @Column({ name: 'expires_at', type: 'timestamptz', nullable: true })
   expiresAt: Date | null;
+
+  /** The longest lifetime (seconds) of a token this key has signed: a retired key is kept that long. */
+  @Column({ name: 'max_token_ttl_seconds', type: 'integer' })
+  maxTokenTtlSeconds: number;
 }

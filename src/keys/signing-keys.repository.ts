@@ -19,18 +19,36 @@ export class SigningKeysRepository {
   }
 
   /**
-   * Runs `create` only if no active key exists, under an advisory lock so that instances starting
-   * together agree on one key; or, with `rotate`, retires the active keys and adds the new one.
+   * Runs `make` only if no active key exists, under an advisory lock so that instances starting
+   * together agree on one key; or, with `retire`, retires the active keys, each kept until the
+   * longest-lived token it signed has expired (plus `slackSeconds`), and adds the new one.
    */
-  async addKey(make: () => Promise<SigningKeyEntity>, opts: { onlyIfNoActive: boolean; retireUntil?: Date }): Promise<void> {
+  async addKey(make: () => Promise<SigningKeyEntity>, opts: { onlyIfNoActive: boolean; retire?: { slackSeconds: number } }): Promise<void> {
     await this.dataSource.transaction(async (em: EntityManager) => {
       await em.query('SELECT pg_advisory_xact_lock($1)', [KEY_CREATION_LOCK]);
       const repo = em.getRepository(SigningKeyEntity);
       if (opts.onlyIfNoActive && (await repo.countBy({ retiredAt: IsNull() })) > 0) return;
-      if (opts.retireUntil) {
-        await repo.update({ retiredAt: IsNull() }, { retiredAt: new Date(), expiresAt: opts.retireUntil });
+      if (opts.retire) {
+        await em.query(
+          `UPDATE signing_keys SET retired_at = now(), expires_at = now() + make_interval(secs => max_token_ttl_seconds + $1) WHERE retired_at IS NULL`,
+          [opts.retire.slackSeconds],
+        );
       }
       await repo.insert(await make());
     });
+  }
+
+  /**
+   * Records that `kid` signs tokens living `ttlSeconds`; a retired key's end of life moves out to
+   * cover them (an instance may still sign with a key another instance has just retired).
+   */
+  async raiseMaxTokenTtl(kid: string, ttlSeconds: number, slackSeconds: number): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE signing_keys
+         SET max_token_ttl_seconds = GREATEST(max_token_ttl_seconds, $2),
+             expires_at = CASE WHEN retired_at IS NULL THEN expires_at ELSE GREATEST(expires_at, now() + make_interval(secs => $2 + $3)) END
+       WHERE kid = $1`,
+      [kid, ttlSeconds, slackSeconds],
+    );
   }
 }

@@ -8,6 +8,7 @@ import type { JWTPayload } from 'jose';
 import { createApp, shutdown, type CreateAppOptions } from '../../src/app.factory.js';
 import { AccessTokenService } from '../../src/auth/access-token.service.js';
 import { AppConfig } from '../../src/config/app-config.js';
+import { DatabaseConnector } from '../../src/database/database-connector.service.js';
 import { SigningKeysService } from '../../src/keys/signing-keys.service.js';
 import { UsersRepository } from '../../src/users/users.repository.js';
 import { freePort } from './free-port.js';
@@ -60,6 +61,14 @@ export async function startTestApp(env: Record<string, string> = {}, opts: Creat
   });
   const app = await createApp(config, opts);
   await app.listen(config.port, config.host);
+  // The server listens before the database is connected (issue 7 item 14); tests start once it is ready.
+  await app
+    .get(DatabaseConnector)
+    .whenReady()
+    .catch(async (e: unknown) => {
+      await shutdown(app, 1000);
+      throw e;
+    });
   const baseUrl = config.publicUrl;
   const mcpUrl = config.resourceUrl;
   const users = app.get(UsersRepository);

@@ -1,3 +1,4 @@
+import type { DatabaseConnector } from '../../database/database-connector.service.js';
 import type { MetricsService } from '../../metrics/metrics.service.js';
 import { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
@@ -43,6 +44,7 @@ describe('RevocationCache', () => {
       sql as unknown as RevocationRepository,
       { options: {} } as unknown as DataSource,
       { registry: new Registry() } as unknown as MetricsService,
+      { onConnected: () => undefined } as unknown as DatabaseConnector,
     );
   });
   afterEach(() => service.onModuleDestroy());

@@ -2,6 +2,7 @@ import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/commo
 import pg from 'pg';
 import { Gauge } from 'prom-client';
 import { DataSource } from 'typeorm';
+import { DatabaseConnector } from '../../database/database-connector.service.js';
 import { MetricsService } from '../../metrics/metrics.service.js';
 import { REVOCATION_CHANNEL, type RevocationRow, type RevocationSubject } from './revocation.js';
 import { RevocationRepository } from './revocation.repository.js';
@@ -10,7 +11,16 @@ const POLL_INTERVAL_MS = 1000;
 /** Without working notifications (e.g. the embedded engine's single session), poll this often. */
 const FAST_POLL_INTERVAL_MS = 250;
 const PROBE_TIMEOUT_MS = 1000;
-const RECONNECT_MS = 2000;
+/** Reconnecting the listener, and polling while the database is unreachable: 250 ms doubling to the cap, with jitter. */
+const BACKOFF_BASE_MS = 250;
+const LISTEN_BACKOFF_MAX_MS = 10_000;
+const POLL_BACKOFF_MAX_MS = 5000;
+
+/** A delay between half and all of min(max, base · 2^(attempt-1)). */
+function backoff(attempt: number, max: number): number {
+  const ceiling = Math.min(max, BACKOFF_BASE_MS * 2 ** Math.min(attempt - 1, 16));
+  return ceiling / 2 + Math.random() * (ceiling / 2);
+}
 
 /**
  * Revocation list consulted on every request from memory (no database work on the hot path).
@@ -37,17 +47,28 @@ export class RevocationCache implements OnModuleInit, OnModuleDestroy {
   private stopped = false;
   private syncing?: Promise<void>;
   private notificationsWork = false;
+  private listenAttempts = 0;
+  private reconnectTimer?: NodeJS.Timeout;
+  private syncFailures = 0;
+  private nextPollAt = 0;
 
   constructor(
     private readonly repository: RevocationRepository,
     private readonly dataSource: DataSource,
     private readonly metrics: MetricsService,
+    private readonly connector: DatabaseConnector,
   ) {}
 
-  async onModuleInit(): Promise<void> {
+  onModuleInit(): void {
     this.registerMetrics();
+    this.connector.onConnected('revocation list', () => this.start());
+  }
+
+  private async start(): Promise<void> {
     await this.sync();
+    if (this.timer) return;
     this.timer = setInterval(() => {
+      if (Date.now() < this.nextPollAt) return; // the database was unreachable: backing off
       if (this.notificationsWork && Date.now() - this.lastSync < POLL_INTERVAL_MS) return;
       this.syncQuietly();
     }, FAST_POLL_INTERVAL_MS);
@@ -58,6 +79,7 @@ export class RevocationCache implements OnModuleInit, OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
+    clearTimeout(this.reconnectTimer);
     await this.listener?.end().catch(() => undefined);
   }
 
@@ -92,7 +114,31 @@ export class RevocationCache implements OnModuleInit, OnModuleDestroy {
   }
 
   private syncQuietly(): void {
-    this.sync().catch((e: Error) => this.logger.warn(`Revocation sync failed: ${e.message}`));
+    this.sync().then(
+      () => {
+        this.syncFailures = 0;
+        this.nextPollAt = 0;
+      },
+      (e: Error) => {
+        this.syncFailures++;
+        this.nextPollAt = Date.now() + backoff(this.syncFailures, POLL_BACKOFF_MAX_MS);
+        if (this.syncFailures === 1 || this.syncFailures % 20 === 0) this.logger.warn(`Revocation sync failed (${this.syncFailures} in a row): ${e.message}`);
+      },
+    );
+  }
+
+  /** One pending reconnection at a time, however many ways the connection failed. */
+  private scheduleListen(): void {
+    if (this.stopped || this.reconnectTimer) return;
+    this.listenAttempts++;
+    this.reconnectTimer = setTimeout(
+      () => {
+        this.reconnectTimer = undefined;
+        void this.listen();
+      },
+      backoff(this.listenAttempts, LISTEN_BACKOFF_MAX_MS),
+    );
+    this.reconnectTimer.unref();
   }
 
   /** A dedicated connection LISTENing for revocations; reconnects after failures. */
@@ -107,11 +153,11 @@ export class RevocationCache implements OnModuleInit, OnModuleDestroy {
       else this.syncQuietly();
     });
     client.on('error', (e) => {
-      this.logger.warn(`Revocation listener lost: ${e.message}`);
-      this.listener = undefined;
+      if (this.listener === client) this.logger.warn(`Revocation listener lost: ${e.message}`);
+      if (this.listener === client) this.listener = undefined;
       this.notificationsWork = false;
       client.end().catch(() => undefined);
-      setTimeout(() => void this.listen(), RECONNECT_MS).unref();
+      this.scheduleListen();
     });
     try {
       await client.connect();
@@ -123,13 +169,16 @@ export class RevocationCache implements OnModuleInit, OnModuleDestroy {
         probe = () => resolve(true);
         setTimeout(() => resolve(false), PROBE_TIMEOUT_MS).unref();
       });
+      this.listenAttempts = 0;
       await this.repository.probe();
       this.notificationsWork = await arrived;
       this.syncQuietly();
     } catch (e) {
-      this.logger.warn(`Revocation listener unavailable (polling every ${POLL_INTERVAL_MS} ms): ${(e as Error).message}`);
+      if (this.listenAttempts === 0 || this.listenAttempts % 10 === 0)
+        this.logger.warn(`Revocation listener unavailable (polling meanwhile; retrying with backoff): ${(e as Error).message}`);
+      if (this.listener === client) this.listener = undefined;
       await client.end().catch(() => undefined);
-      setTimeout(() => void this.listen(), RECONNECT_MS * 5).unref();
+      this.scheduleListen();
     }
   }
 
