@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { notification, rpcRequest, toolCall } from './factories/json-rpc.factory.js';
-import { SlowToolsModule } from './fixtures/slow-tools.module.js';
+import { FixtureToolsModule } from './fixtures/fixture-tools.module.js';
 import { LogSink } from './helpers/log-sink.js';
 import { startTestApp, uniqueLogin, type TestApp } from './helpers/test-app.js';
 import { pollUntil } from './helpers/wait.js';
@@ -295,7 +295,7 @@ describe('/mcp deadline and cancellation of slow calls (issue 7 item 3)', () => 
   let t: TestApp;
 
   beforeAll(async () => {
-    t = await startTestApp({ MCP_REQUEST_TIMEOUT_MS: '700' }, { modules: [SlowToolsModule] });
+    t = await startTestApp({ MCP_REQUEST_TIMEOUT_MS: '700' }, { modules: [FixtureToolsModule] });
   });
   afterAll(async () => {
     await t?.close();

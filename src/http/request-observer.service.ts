@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { Injectable, Logger } from '@nestjs/common';
+import { AppConfig } from '../config/app-config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
@@ -24,15 +25,22 @@ export interface ObservedRequest {
 @Injectable()
 export class RequestObserverService {
   private readonly logger = new Logger(RequestObserverService.name);
+  /** Whether info lines are written at all (LOG_LEVEL); skips building them on the hot path when not. */
+  private readonly logsInfo: boolean;
 
-  constructor(private readonly metrics: MetricsService) {}
+  constructor(
+    private readonly metrics: MetricsService,
+    config: AppConfig,
+  ) {
+    this.logsInfo = infoEnabled(config.logLevel);
+  }
 
   completed(request: ObservedRequest, status: number): void {
     const seconds = (performance.now() - request.startedAt) / 1000;
     // SECURITY 34: label values only from fixed sets (methods, route patterns, numeric statuses).
     const method = METHODS.has(request.method) ? request.method : 'OTHER';
     this.metrics.httpDuration.observe({ method, route: request.route, status: String(status) }, seconds);
-    if (QUIET_ROUTES.has(request.route)) return;
+    if (QUIET_ROUTES.has(request.route) || (status < 500 && !this.logsInfo)) return;
     const line = {
       msg: 'request completed',
       req: { id: request.requestId, method, path: request.path },
@@ -42,4 +50,9 @@ export class RequestObserverService {
     if (status >= 500) this.logger.error(line);
     else this.logger.log(line);
   }
+}
+
+/** Whether LOG_LEVEL lets info lines (Nest's `log`) through. */
+export function infoEnabled(level: AppConfig['logLevel']): boolean {
+  return level === 'log' || level === 'debug' || level === 'verbose';
 }

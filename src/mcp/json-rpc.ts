@@ -1,30 +1,9 @@
-import type { JSONRPCNotification, JSONRPCRequest } from '@modelcontextprotocol/sdk/types.js';
-
-export type IncomingMessage = { kind: 'request'; message: JSONRPCRequest } | { kind: 'notification'; message: JSONRPCNotification } | { kind: 'response' };
-
 /** A 2025-03-26 client (no MCP-Protocol-Version header) may batch at most this many messages. */
 export const MAX_BATCH = 10;
 /** Transports §Protocol Version Header: a request without the header is taken as this version. */
 export const DEFAULT_LEGACY_VERSION = '2025-03-26';
 /** 2025-06-18 changelog: JSON-RPC batching was removed. */
 const NO_BATCHES_FROM = '2025-06-18';
-
-/** JSON-RPC 2.0 §4–5 shape check, cheap enough for the hot path; the SDK validates params per method. */
-export function classify(value: unknown): IncomingMessage | undefined {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-  const m = value as Record<string, unknown>;
-  if (m.jsonrpc !== '2.0') return undefined;
-  if (m.params !== undefined && (typeof m.params !== 'object' || m.params === null)) return undefined;
-  if (typeof m.method === 'string') {
-    if (!('id' in m)) return { kind: 'notification', message: m as unknown as JSONRPCNotification };
-    if (typeof m.id === 'string' || (typeof m.id === 'number' && Number.isFinite(m.id))) {
-      return { kind: 'request', message: m as unknown as JSONRPCRequest };
-    }
-    return undefined;
-  }
-  if ('id' in m && ('result' in m || 'error' in m)) return { kind: 'response' };
-  return undefined;
-}
 
 /**
  * Why a batch of `size` messages is refused for this protocol version, if it is: batches were removed

@@ -1,10 +1,10 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
-import { UriTemplate } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
-import type { Prompt, Resource, ResourceTemplate, Tool } from '@modelcontextprotocol/sdk/types.js';
+import { UriTemplate, type Prompt, type Resource, type ResourceTemplateType, type Tool } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { MetadataKey } from '../common/metadata-keys.js';
 import { ScopeRegistry } from '../auth/scope-registry.service.js';
+import { paramHeaders, type ParamHeader } from './mcp-headers.js';
 import type { McpPromptOptions, McpResourceOptions, McpToolOptions } from './mcp.decorators.js';
 
 type Handler = (...args: unknown[]) => unknown;
@@ -21,13 +21,15 @@ export interface RegisteredTool extends Guarded {
   definition: Tool;
   input: z.ZodObject;
   output?: z.ZodObject;
+  /** Arguments the client mirrors into `Mcp-Param-*` headers (`x-mcp-header` in the input schema). */
+  paramHeaders: readonly ParamHeader[];
   handler: Handler;
 }
 
 export interface RegisteredResource extends Guarded {
   uri?: string;
   template?: UriTemplate;
-  definition: Resource | ResourceTemplate;
+  definition: Resource | ResourceTemplateType;
   handler: Handler;
 }
 
@@ -103,15 +105,16 @@ export class McpRegistryService implements OnModuleInit {
 
   private addTool(o: McpToolOptions, scopes: readonly string[], handler: Handler): void {
     if (this.tools.has(o.name)) throw new Error(`Duplicate MCP tool name: ${o.name}`);
+    const inputSchema = jsonSchema(o.input, 'input');
     const definition: Tool = {
       name: o.name,
       ...(o.title ? { title: o.title } : {}),
       description: o.description,
-      inputSchema: jsonSchema(o.input, 'input') as Tool['inputSchema'],
-      ...(o.output ? { outputSchema: jsonSchema(o.output, 'output') as Tool['outputSchema'] } : {}),
+      inputSchema: inputSchema as Tool['inputSchema'],
+      ...(o.output ? { outputSchema: jsonSchema(o.output, 'output') } : {}),
       ...(o.annotations ? { annotations: o.annotations } : {}),
     };
-    this.tools.set(o.name, { name: o.name, definition, input: o.input, output: o.output, scopes, handler });
+    this.tools.set(o.name, { name: o.name, definition, input: o.input, output: o.output, paramHeaders: paramHeaders(o.name, inputSchema), scopes, handler });
   }
 
   private addResource(o: McpResourceOptions, scopes: readonly string[], handler: Handler): void {

@@ -1,4 +1,4 @@
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 
 /**
  * One JSON-RPC response as text, at most `maxBytes` long (SECURITY 32: replies are size-capped and no

@@ -5,13 +5,14 @@ import { HttpEdgeService } from '../http/http-edge.service.js';
 import { RateLimitModule } from '../rate-limit/rate-limit.module.js';
 import { McpDispatcherService } from './mcp-dispatcher.service.js';
 import { McpHttpEndpoint } from './mcp-http.endpoint.js';
+import { McpHandlersService } from './mcp-handlers.service.js';
 import { McpRegistryService } from './mcp-registry.service.js';
-import { McpServerService } from './mcp-server.service.js';
+import { McpServersService } from './mcp-servers.service.js';
 
-/** /mcp (an edge route served by McpHttpEndpoint), the tool registry, the SDK server and the dispatcher. */
+/** /mcp (an edge route served by McpHttpEndpoint), the tool registry, the SDK servers of both eras and the dispatcher. */
 @Module({
   imports: [DiscoveryModule, AuthModule, RateLimitModule],
-  providers: [McpRegistryService, McpServerService, McpDispatcherService, McpHttpEndpoint],
+  providers: [McpRegistryService, McpHandlersService, McpServersService, McpDispatcherService, McpHttpEndpoint],
   exports: [McpRegistryService],
 })
 export class McpModule implements OnModuleInit {
