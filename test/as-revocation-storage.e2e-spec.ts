@@ -17,6 +17,8 @@ import {
 } from './helpers/oauth-flow.js';
 import { expectErrorPage, expectOAuthError, get, postForm, type HttpResult } from './helpers/oauth-http.js';
 import { startTestApp, uniqueLogin, type TestApp } from './helpers/test-app.js';
+import { randomToken, sha256 } from '../src/common/crypto.js';
+import { OAuthClientsRepository } from '../src/oauth/clients/oauth-clients.repository.js';
 
 /**
  * SECURITY.md 16 (the GitHub callback state), 26 (consent before the upstream), 28 (revocation),
@@ -27,16 +29,38 @@ describe('authorization server: GitHub callback, revocation, introspection, stor
   const github = new FakeGithub();
   const logs = new LogCapture();
   let t: TestApp;
-  /** A confidential client that may introspect. */
+  /** A resource server's confidential client, listed in RESOURCE_SERVER_CLIENT_IDS: it may introspect every access token. */
+  const resourceServerId = `rs-${process.pid}-${Date.now().toString(36)}`;
   let resourceServer: RegisteredClient;
   const via = (opts: AuthorizeOptions = {}): AuthorizeOptions => ({ followOrigins: [github.url], ...opts });
 
   beforeAll(async () => {
     await github.start();
     github.nextUser = { id: 800_000 + (process.pid % 100_000), login: uniqueLogin('gh'), name: 'Revocation Tester' };
-    t = await startTestApp(github.env());
+    t = await startTestApp({ ...github.env(), RESOURCE_SERVER_CLIENT_IDS: `other-rs,${resourceServerId}` });
     t.app.useLogger(logs);
-    resourceServer = await registerServiceClient(t, { client_name: 'Introspecting RS' });
+    // As an operator would: a confidential client registered for the resource server, its client_id configured.
+    const secret = randomToken(32);
+    await t.app.get(OAuthClientsRepository).insert({
+      clientId: resourceServerId,
+      kind: 'dcr',
+      clientSecretHash: sha256(secret),
+      clientSecretExpiresAt: null,
+      tokenEndpointAuthMethod: 'client_secret_basic',
+      grantTypes: ['client_credentials'],
+      redirectUris: [],
+      scope: null,
+      clientName: 'Introspecting RS',
+      metadata: {},
+    });
+    resourceServer = {
+      client_id: resourceServerId,
+      client_secret: secret,
+      redirect_uris: [],
+      grant_types: ['client_credentials'],
+      token_endpoint_auth_method: 'client_secret_basic',
+      response: undefined as never,
+    };
   });
   afterAll(async () => {
     await t.close();
@@ -237,6 +261,50 @@ describe('authorization server: GitHub callback, revocation, introspection, stor
       const res = await introspect({ token: await t.signRaw(claims) }, credentials(resourceServer));
       expect(res.status).toBe(200);
       expect(res.json).toEqual({ active: false });
+    });
+
+    describe('item 9: a token is described only to its own client or a configured resource server (RFC 7662 §2.2, §4)', () => {
+      let owner: RegisteredClient;
+      let owned: TokenSet;
+      let stranger: RegisteredClient;
+      beforeAll(async () => {
+        owner = await registerClient(t, { token_endpoint_auth_method: 'client_secret_basic' });
+        const auth = await authorize(t, via({ client: owner, scope: 'notes:read' }));
+        const res = await exchangeCode(t, auth, {}, credentials(owner));
+        expect(res.status).toBe(200);
+        owned = res.json as TokenSet;
+        expect(owned.refresh_token).toBeTruthy();
+        stranger = await registerServiceClient(t, { client_name: 'Curious stranger' });
+      });
+
+      it("another self-registered confidential client asking about a client's refresh token: {active:false}, no sub, no username", async () => {
+        const res = await introspect({ token: owned.refresh_token! }, credentials(stranger));
+        expect(res.status).toBe(200);
+        expect(res.json).toEqual({ active: false });
+        expect(res.text).not.toContain(decodeJwt(owned.access_token).sub!);
+        expect(res.text).not.toContain(github.nextUser.login);
+      });
+
+      it("another self-registered confidential client asking about a client's access token: {active:false}", async () => {
+        const res = await introspect({ token: owned.access_token }, credentials(stranger));
+        expect(res.status).toBe(200);
+        expect(res.json).toEqual({ active: false });
+      });
+
+      it('a configured resource server sees access tokens but not refresh tokens (it never holds one)', async () => {
+        expect((await introspect({ token: owned.access_token }, credentials(resourceServer))).json).toEqual(expect.objectContaining({ active: true }));
+        expect((await introspect({ token: owned.refresh_token! }, credentials(resourceServer))).json).toEqual({ active: false });
+      });
+
+      it('the client the tokens were issued to: active, with sub and username', async () => {
+        const refresh = await introspect({ token: owned.refresh_token! }, credentials(owner));
+        expect(refresh.json).toEqual(
+          expect.objectContaining({ active: true, token_type: 'refresh_token', client_id: owner.client_id, sub: decodeJwt(owned.access_token).sub }),
+        );
+        expect(refresh.json.username).toBe(github.nextUser.login);
+        const access = await introspect({ token: owned.access_token }, credentials(owner));
+        expect(access.json).toEqual(expect.objectContaining({ active: true, client_id: owner.client_id, username: github.nextUser.login }));
+      });
     });
 
     it('a revoked grant: its access token is inactive', async () => {

@@ -64,6 +64,8 @@ export class AppConfig {
   readonly refreshTokenTtlSeconds: number;
   readonly sessionTtlSeconds: number;
   readonly cimdAllowLoopback: boolean;
+  /** Resource servers (client_ids) that may introspect every token issued for this server's resource (RFC 7662 §4). */
+  readonly resourceServerClientIds: ReadonlySet<string>;
   readonly redisUrl?: string;
   readonly rateLimitMcpPerMinute: number;
   readonly rateLimitAuthPerMinute: number;
@@ -124,6 +126,7 @@ export class AppConfig {
     this.refreshTokenTtlSeconds = env.REFRESH_TOKEN_TTL_SECONDS;
     this.sessionTtlSeconds = env.SESSION_TTL_SECONDS;
     this.cimdAllowLoopback = env.CIMD_ALLOW_LOOPBACK;
+    this.resourceServerClientIds = new Set(splitList(env.RESOURCE_SERVER_CLIENT_IDS));
     this.redisUrl = env.REDIS_URL;
     this.rateLimitMcpPerMinute = env.RATE_LIMIT_MCP_PER_MINUTE;
     this.rateLimitAuthPerMinute = env.RATE_LIMIT_AUTH_PER_MINUTE;

@@ -155,6 +155,10 @@ export class Environment extends IdentityEnvironment {
   @IsBoolean({ message: 'CIMD_ALLOW_LOOPBACK must be true or false' })
   CIMD_ALLOW_LOOPBACK = false;
 
+  /** Comma-separated client_ids of resource servers that may introspect any token issued for PUBLIC_URL/mcp. */
+  @IsString()
+  RESOURCE_SERVER_CLIENT_IDS = '';
+
   @Transform(emptyToUndefined)
   @IsOptional()
   @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be a redis:// or rediss:// URL (leave it unset for in-memory rate limits)' })

@@ -11,7 +11,12 @@ import { GrantsRepository } from './grants.repository.js';
 import { requireForm } from './token.controller.js';
 import { RateLimit } from '../../rate-limit/rate-limit.decorator.js';
 
-/** RFC 7662 introspection, for authenticated confidential clients (resource servers). */
+/**
+ * RFC 7662 introspection, for authenticated confidential clients. A token is described only to the
+ * client it was issued to, or (access tokens only: a resource server never holds a refresh token) to a
+ * resource server listed in RESOURCE_SERVER_CLIENT_IDS; anyone else
+ * learns `{"active":false}` and nothing more (§2.2, §4: the AS decides which tokens a caller may see).
+ */
 @Public()
 @RateLimit('auth')
 @Controller('introspect')
@@ -34,6 +39,7 @@ export class IntrospectionController {
     if (typeof token !== 'string' || token === '') throw new OAuthError('invalid_request', 'token is required');
     try {
       const at = await this.accessTokens.verify(token);
+      if (at.clientId !== client.clientId && !this.config.resourceServerClientIds.has(client.clientId)) return { active: false };
       return {
         active: true,
         token_type: 'Bearer',
@@ -50,7 +56,7 @@ export class IntrospectionController {
       if (!(e instanceof InvalidAccessTokenError)) throw e;
     }
     const rt = await this.grants.findRefresh(sha256(token));
-    if (rt && !rt.usedAt && !rt.expired && !rt.grantRevokedAt && !rt.userDisabledAt) {
+    if (rt && !rt.usedAt && !rt.expired && !rt.grantRevokedAt && !rt.userDisabledAt && rt.clientId === client.clientId) {
       return { active: true, token_type: 'refresh_token', scope: rt.scopes.join(' '), client_id: rt.clientId, sub: rt.userId, username: rt.login };
     }
     return { active: false };
