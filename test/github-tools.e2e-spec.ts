@@ -1,4 +1,4 @@
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolResultSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import pg from 'pg';
 import { toolCall } from './factories/json-rpc.factory.js';
 import { FakeGithub, type FakeGithubUser } from './helpers/fake-github.js';
@@ -275,6 +275,21 @@ describe('GitHub issue tools acting as the signed-in person', () => {
       expect(result.results[0].labels).toEqual(['bug', 'p1']);
       expect(result.results[1].error).toMatch(/Not found: acme\/widgets#404/);
       expect(github.api.issue('acme', 'widgets', 2)?.labels).toEqual(['enhancement', 'p1', 'bug']);
+    });
+
+    it("reports each issue's outcome as progress to a client that asked for it (onprogress)", async () => {
+      const seen: { progress: number; total?: number; message?: string }[] = [];
+      const result = (await a.client.callTool(
+        { name: 'github.issues.label', arguments: { owner: 'acme', repo: 'widgets', issues: [2, 404], labels: ['p2'] } },
+        CallToolResultSchema,
+        { onprogress: (p) => void seen.push(p) },
+      )) as CallToolResult;
+      expect(result.structuredContent).toMatchObject({ succeeded: 1, failed: 1 });
+      expect(seen.map((p) => [p.progress, p.total])).toEqual([
+        [1, 2],
+        [2, 2],
+      ]);
+      expect(seen.map((p) => p.message)).toEqual(['acme/widgets#2: labelled', 'acme/widgets#404: failed']);
     });
 
     it("passes GitHub's validation message (422) on as a tool error", async () => {

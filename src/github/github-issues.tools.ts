@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { RequireScope } from '../auth/require-scope.decorator.js';
 import { GITHUB_OWNER, isRepoName } from '../config/github-repos.js';
 import { McpTool } from '../mcp/mcp.decorators.js';
+import type { ToolContext } from '../mcp/tool-context.js';
 import {
   ASSIGNEES_MAX,
   COMMENTS_MAX,
@@ -20,14 +21,8 @@ import {
 } from './github-issue.js';
 import { GithubIssuesService, type IssueChanges, type ListQuery, type SearchQuery } from './github-issues.service.js';
 
-/**
- * The per-request features the MCP layer hands a tool besides its input (its ToolContext): progress
- * notifications and the request's abort signal. Optional until the MCP layer passes it.
- */
-export interface CallContext {
-  signal?: AbortSignal;
-  progress?(done: number, total?: number, message?: string): Promise<void>;
-}
+/** What github.issues.label uses of the ToolContext the MCP layer hands every tool: progress notifications and the request's abort signal. */
+export type CallContext = Pick<ToolContext, 'signal' | 'progress'>;
 
 export const GITHUB_READ = 'github:read';
 export const GITHUB_WRITE = 'github:write';
@@ -214,10 +209,10 @@ export class GithubIssuesTools {
     annotations: { ...WRITE, idempotentHint: true },
   })
   @RequireScope(GITHUB_WRITE)
-  async label(input: { owner: string; repo: string; issues: number[]; labels: string[] }, ctx?: CallContext) {
+  async label(input: { owner: string; repo: string; issues: number[]; labels: string[] }, ctx: CallContext) {
     const results = await this.issues.label({ owner: input.owner, repo: input.repo }, input.issues, input.labels, {
-      progress: ctx?.progress && ((done, total, message) => ctx.progress!(done, total, message)),
-      signal: ctx?.signal,
+      progress: (done, total, message) => ctx.progress(done, total, message),
+      signal: ctx.signal,
     });
     const succeeded = results.filter((r) => r.ok).length;
     return { repository: `${input.owner}/${input.repo}`, labels: input.labels, succeeded, failed: results.length - succeeded, results };

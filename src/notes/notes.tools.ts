@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { RequireScope } from '../auth/require-scope.decorator.js';
 import { storableString } from '../common/text.js';
 import { McpPrompt, McpResource, McpTool } from '../mcp/mcp.decorators.js';
+import type { ToolContext } from '../mcp/tool-context.js';
 import { NOTE_BODY_MAX, NOTE_PAGE_MAX, NOTE_TITLE_MAX, type Note } from './note.js';
 import { NotesService } from './notes.service.js';
 
@@ -96,8 +97,12 @@ export class NotesTools {
     annotations: { readOnlyHint: true },
   })
   @RequireScope(NOTES_READ)
-  async search(input: { query: string; limit: number }) {
-    return { results: await this.notes.search(input.query, input.limit) };
+  async search(input: { query: string; limit: number }, ctx: ToolContext) {
+    // Progress only goes out when the caller asked for it (a progressToken); a plain call costs nothing more.
+    await ctx.progress(0, 1, 'Searching your notes');
+    const results = await this.notes.search(input.query, input.limit);
+    await ctx.progress(1, 1, `${results.length} ${results.length === 1 ? 'match' : 'matches'}`);
+    return { results };
   }
 
   @McpResource({ name: 'note', uriTemplate: 'note://{id}', description: 'One of your notes as Markdown.', mimeType: 'text/markdown' })
