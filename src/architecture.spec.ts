@@ -51,6 +51,10 @@ describe('architecture', () => {
     expect(files.some((f) => f.path === 'src/auth/revocation/revocation.service.ts')).toBe(true);
   });
 
+  it('never imports test code (fixtures such as test/conformance/ load only through their own entry points)', () => {
+    expect(files.flatMap((f) => f.imports.filter((i) => i.target.startsWith('test/')).map((i) => `${f.path} -> ${i.target}`))).toEqual([]);
+  });
+
   it('has no import cycle between source files', () => {
     const graph = new Map(files.map((f) => [f.path, f.imports.map((i) => i.target)]));
     const state = new Map<string, 'open' | 'done'>();

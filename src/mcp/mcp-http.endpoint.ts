@@ -144,7 +144,9 @@ export class McpHttpEndpoint {
     const requested = route.classification.revision;
     const id = route.messageKind === 'request' ? route.message.id : null;
     if (requested === undefined || !MODERN_VERSIONS.includes(requested)) {
-      const e = new UnsupportedProtocolVersionError({ supported: [...ALL_VERSIONS], requested: requested ?? 'unknown' });
+      // MCP 2026-07-28 basic/versioning: the versions a request of this era can retry with, which are
+      // the ones server/discover lists (the 2025 revisions are negotiated by initialize), as the SDK's handler does.
+      const e = new UnsupportedProtocolVersionError({ supported: [...MODERN_VERSIONS], requested: requested ?? 'unknown' });
       throw new Reply(400, rpcErrorWithData(id, e.code, e.message, e.data));
     }
     // No client notification means anything on 2026-07-28 HTTP (closing a stream is the cancellation).

@@ -140,7 +140,12 @@ export class McpRegistryService implements OnModuleInit {
   }
 }
 
+/**
+ * The JSON Schema of a tool's input or output. zod marks every schema 2020-12 (`$schema`), which is
+ * MCP's default dialect anyway: left out unless the author declared it with `.meta({ $schema })`. Other
+ * 2020-12 keywords given in `.meta()` (`$defs`, `allOf`, `if`/`then`/`else`, ...) pass through (SEP-1613, SEP-2106).
+ */
 function jsonSchema(schema: z.ZodObject, io: 'input' | 'output'): Record<string, unknown> {
-  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;
-  return rest;
+  const { $schema, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;
+  return z.globalRegistry.get(schema)?.$schema === undefined ? rest : { $schema, ...rest };
 }

@@ -1,0 +1,61 @@
+import 'reflect-metadata';
+import type { Type } from '@nestjs/common';
+import { createApp, shutdown, startupBanner, appLogger } from './app.factory.js';
+import { AppConfig } from './config/app-config.js';
+import { EnvironmentError } from './config/environment.js';
+import { describeError } from './common/errors/describe-error.js';
+import { RequestContextService } from './common/context/request-context.service.js';
+import { DatabaseConnector, StartupError } from './database/database-connector.service.js';
+import { logUnhandledRejections } from './http/unhandled-rejections.js';
+
+/**
+ * Starts the server as `npm start` does. `modules`: test-only modules; only the conformance entry
+ * point (test/conformance/serve.ts) passes any, production passes none.
+ */
+export async function serve(modules: Type[] = []): Promise<void> {
+  const started = Date.now();
+  const config = AppConfig.fromProcess();
+  const app = await createApp(config, { modules });
+  logUnhandledRejections(app.get(RequestContextService));
+  // Listens at once: /healthz answers while the database is still being reached (then /readyz turns 200).
+  await app.listen(config.port, config.host);
+  console.log(startupBanner(config));
+  let stopping = false;
+  const stop = (reason: string, code: number): void => {
+    if (stopping) return;
+    stopping = true;
+    appLogger.log(`${reason}: draining requests and shutting down (at most ${config.shutdownTimeoutMs} ms)`);
+    // A hook that hangs cannot keep the process past SHUTDOWN_TIMEOUT_MS.
+    setTimeout(() => {
+      appLogger.error(`Shutdown took longer than SHUTDOWN_TIMEOUT_MS=${config.shutdownTimeoutMs}; exiting now`);
+      process.exit(1);
+    }, config.shutdownTimeoutMs).unref();
+    shutdown(app, config.shutdownTimeoutMs)
+      .then(() => process.exit(code))
+      .catch((e: unknown) => {
+        appLogger.error(`Shutdown failed: ${describeError(e)}`);
+        process.exit(1);
+      });
+  };
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => stop(`${signal} received`, 0));
+  app
+    .get(DatabaseConnector)
+    .whenReady()
+    .then(
+      () => appLogger.log(`Ready in ${Date.now() - started} ms`),
+      // Logged once by the connector (a StartupError is one line saying what to fix).
+      (e: unknown) => stop(e instanceof StartupError ? 'Start-up failed' : `Start-up failed (${(e as Error).message})`, 1),
+    );
+}
+
+/** Runs `serve`, and on failure prints one line saying what to fix and exits 1. */
+export function run(modules: Type[] = []): void {
+  serve(modules).catch((e: unknown) => {
+    if (e instanceof EnvironmentError || e instanceof StartupError) {
+      console.error(e.message);
+    } else {
+      console.error(`Start-up failed: ${describeError(e)}`);
+    }
+    process.exit(1);
+  });
+}
