@@ -73,6 +73,8 @@ export class AppConfig {
   readonly mcpRequestTimeoutMs: number;
   /** Largest JSON-RPC response (one message) /mcp sends; a larger result is replaced by an error saying so. */
   readonly mcpMaxResultBytes: number;
+  /** subscriptions/listen bounds: open streams per user and per instance, resource URIs per stream. */
+  readonly mcpListen: { maxPerUser: number; maxStreams: number; maxUris: number };
   /** Express `trust proxy` value: how client IPs are read behind a load balancer. */
   readonly trustProxy: boolean | number | string;
   readonly metricsToken?: string;
@@ -132,6 +134,7 @@ export class AppConfig {
     this.rateLimitAuthPerMinute = env.RATE_LIMIT_AUTH_PER_MINUTE;
     this.mcpRequestTimeoutMs = env.MCP_REQUEST_TIMEOUT_MS;
     this.mcpMaxResultBytes = env.MCP_MAX_RESULT_BYTES;
+    this.mcpListen = { maxPerUser: env.MCP_LISTEN_MAX_PER_USER, maxStreams: env.MCP_LISTEN_MAX_STREAMS, maxUris: env.MCP_LISTEN_MAX_URIS };
     this.trustProxy =
       env.TRUST_PROXY === 'false' ? false : env.TRUST_PROXY === 'true' ? true : /^\d+$/.test(env.TRUST_PROXY) ? Number(env.TRUST_PROXY) : env.TRUST_PROXY;
     this.metricsToken = env.METRICS_TOKEN;

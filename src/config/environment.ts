@@ -188,6 +188,24 @@ export class Environment extends IdentityEnvironment {
   @Max(64 * 1024 * 1024)
   MCP_MAX_RESULT_BYTES = 4 * 1024 * 1024;
 
+  @Transform(toInt)
+  @IsInt({ message: 'MCP_LISTEN_MAX_PER_USER must be a whole number' })
+  @Min(1)
+  @Max(1000)
+  MCP_LISTEN_MAX_PER_USER = 8;
+
+  @Transform(toInt)
+  @IsInt({ message: 'MCP_LISTEN_MAX_STREAMS must be a whole number' })
+  @Min(1)
+  @Max(100_000)
+  MCP_LISTEN_MAX_STREAMS = 1000;
+
+  @Transform(toInt)
+  @IsInt({ message: 'MCP_LISTEN_MAX_URIS must be a whole number' })
+  @Min(1)
+  @Max(10_000)
+  MCP_LISTEN_MAX_URIS = 100;
+
   @Matches(/^(false|true|loopback|\d{1,2}|[0-9a-fA-F.:/, ]+)$/, {
     message: 'TRUST_PROXY must be false, true, loopback, a hop count, or a comma-separated list of proxy addresses/subnets',
   })

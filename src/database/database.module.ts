@@ -4,6 +4,7 @@ import { AppConfig } from '../config/app-config.js';
 import { DatabaseConnector } from './database-connector.service.js';
 import { dataSourceOptions } from './data-source-options.js';
 import { EmbeddedDatabaseService } from './embedded-database.service.js';
+import { PgNotifications } from './pg-notifications.service.js';
 import { SqlService } from './sql.service.js';
 
 @Module({ providers: [EmbeddedDatabaseService], exports: [EmbeddedDatabaseService] })
@@ -23,7 +24,7 @@ class EmbeddedDatabaseModule {}
       }),
     }),
   ],
-  providers: [SqlService, DatabaseConnector],
-  exports: [SqlService, DatabaseConnector],
+  providers: [SqlService, DatabaseConnector, PgNotifications],
+  exports: [SqlService, DatabaseConnector, PgNotifications],
 })
 export class DatabaseModule {}

@@ -8,7 +8,30 @@ const SYNC = 0x53; // 'S'
 const QUERY = 0x51; // 'Q'
 const FLUSH = 0x48; // 'H'
 const TERMINATE = 0x58; // 'X'
+const NOTIFICATION_RESPONSE = 0x41; // 'A'
 const SYNC_MESSAGE = Buffer.from([SYNC, 0, 0, 0, 4]);
+/** A simple Query of the empty string (answered with EmptyQueryResponse). */
+const EMPTY_QUERY = Buffer.from([QUERY, 0, 0, 0, 5, 0]);
+
+/** LISTEN / UNLISTEN as a simple query: the channel (unquoted: lower-cased), or `*` for UNLISTEN *. */
+const LISTEN_COMMAND = /^\s*(LISTEN|UNLISTEN)\s+(?:"((?:[^"]|"")+)"|([A-Za-z_][A-Za-z0-9_$]*)|(\*))\s*;?\s*$/i;
+
+/** The channel and whether it is a LISTEN, for a simple Query message that is one. */
+export function listenCommand(query: Buffer): { listen: boolean; channel: string } | undefined {
+  if (query.length > 200) return undefined;
+  const text = query.subarray(5, query.length - 1).toString('utf8');
+  const m = LISTEN_COMMAND.exec(text);
+  if (!m) return undefined;
+  const listen = m[1].toUpperCase() === 'LISTEN';
+  if (m[4] !== undefined) return listen ? undefined : { listen, channel: '*' };
+  return { listen, channel: m[2] !== undefined ? m[2].replace(/""/g, '"') : m[3].toLowerCase() };
+}
+
+/** The channel a NotificationResponse message is for (after the type, length and sender pid). */
+function notificationChannel(message: Buffer): string {
+  const end = message.indexOf(0, 9);
+  return message.toString('utf8', 9, end < 0 ? message.length : end);
+}
 
 /** A FIFO mutex: acquire() resolves with the function that releases it. */
 class Mutex {
@@ -36,6 +59,8 @@ export class PGliteWireServer {
   private server?: Server;
   private readonly connections = new Set<WireConnection>();
   readonly session = new Mutex();
+  /** Connections that LISTEN, by channel. */
+  private readonly listeners = new Map<string, Set<WireConnection>>();
 
   constructor(readonly db: PGlite) {}
 
@@ -44,7 +69,10 @@ export class PGliteWireServer {
     const server = createServer((socket) => {
       const connection = new WireConnection(this, socket);
       this.connections.add(connection);
-      socket.once('close', () => this.connections.delete(connection));
+      socket.once('close', () => {
+        this.connections.delete(connection);
+        this.unlistenOn(connection, '*');
+      });
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -52,6 +80,34 @@ export class PGliteWireServer {
     });
     this.server = server;
     return (server.address() as { port: number }).port;
+  }
+
+  listenOn(connection: WireConnection, channel: string): void {
+    let set = this.listeners.get(channel);
+    if (!set) this.listeners.set(channel, (set = new Set()));
+    set.add(connection);
+  }
+
+  unlistenOn(connection: WireConnection, channel: string): void {
+    for (const [name, set] of this.listeners) {
+      if (channel !== '*' && name !== channel) continue;
+      set.delete(connection);
+      if (set.size === 0) this.listeners.delete(name);
+    }
+  }
+
+  /**
+   * PGlite is one session: a NOTIFY comes out in the reply of whichever connection's unit committed
+   * it, whoever LISTENed. Postgres delivers it to every session listening on the channel, so it goes
+   * to the connections that LISTENed on it (the sender too, if it did), and to no other.
+   */
+  /** Whether any connection listens on `channel` (`*`: on any channel). */
+  listened(channel: string): boolean {
+    return channel === '*' ? this.listeners.size > 0 : this.listeners.has(channel);
+  }
+
+  deliver(notification: Buffer): void {
+    for (const connection of this.listeners.get(notificationChannel(notification)) ?? []) connection.write(notification);
   }
 
   async stop(): Promise<void> {
@@ -70,6 +126,8 @@ class WireConnection {
   private work: Promise<void> = Promise.resolve();
   private release?: () => void;
   private closed = false;
+  /** The start of a reply message whose end has not come out of PGlite yet. */
+  private partial?: Buffer;
 
   constructor(
     private readonly server: PGliteWireServer,
@@ -89,6 +147,47 @@ class WireConnection {
       this.work = this.work.then(() => this.cleanUp());
     }
     return this.work;
+  }
+
+  /** Writes complete protocol messages to the client. */
+  write(bytes: Buffer): void {
+    if (!this.closed && this.socket.writable) this.socket.write(bytes);
+  }
+
+  /** A reply chunk from PGlite: forwarded as it is, except for notifications, which go to their listeners. */
+  private reply(chunk: Buffer): void {
+    const bytes = this.partial ? Buffer.concat([this.partial, chunk]) : chunk;
+    this.partial = undefined;
+    let from = 0;
+    let at = 0;
+    while (at + 5 <= bytes.length) {
+      const end = at + 1 + bytes.readInt32BE(at + 1);
+      if (end > bytes.length) break;
+      if (bytes[at] === NOTIFICATION_RESPONSE) {
+        if (at > from) this.write(bytes.subarray(from, at));
+        this.server.deliver(Buffer.from(bytes.subarray(at, end)));
+        from = end;
+      }
+      at = end;
+    }
+    if (at > from) this.write(bytes.subarray(from, at));
+    if (at < bytes.length) this.partial = Buffer.from(bytes.subarray(at));
+  }
+
+  /**
+   * Keeps track of what this connection LISTENs on. An UNLISTEN would stop the one session listening
+   * for every connection: while another connection still listens on the channel, it becomes an empty
+   * query (the session keeps listening; this connection gets no more of its notifications).
+   */
+  private listenAware(query: Buffer): Buffer {
+    const command = listenCommand(query);
+    if (!command) return query;
+    if (command.listen) {
+      this.server.listenOn(this, command.channel);
+      return query;
+    }
+    this.server.unlistenOn(this, command.channel);
+    return this.server.listened(command.channel) ? EMPTY_QUERY : query;
   }
 
   private onData(chunk: Buffer): void {
@@ -123,7 +222,7 @@ class WireConnection {
         void this.close();
         return;
       }
-      this.unit.push(message);
+      this.unit.push(type === QUERY ? this.listenAware(message) : message);
       if (type === SYNC || type === QUERY || type === FLUSH) {
         const unit = this.unit;
         this.unit = [];
@@ -141,13 +240,7 @@ class WireConnection {
     if (this.closed) return;
     const db = this.server.db;
     this.release ??= await this.server.session.acquire();
-    await db.runExclusive(() =>
-      db.execProtocolRawStream(new Uint8Array(bytes), {
-        onRawData: (data) => {
-          if (!this.closed && this.socket.writable) this.socket.write(Buffer.from(data));
-        },
-      }),
-    );
+    await db.runExclusive(() => db.execProtocolRawStream(new Uint8Array(bytes), { onRawData: (data) => this.reply(Buffer.from(data)) }));
     // Keep the session while a transaction or an unsynced extended query is open.
     if (complete && !db.isInTransaction()) this.giveBack();
   }

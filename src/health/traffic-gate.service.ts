@@ -35,6 +35,7 @@ export class TrafficGate implements OnModuleInit {
   private readonly sockets = new Map<Socket, { busy: number; idleSince: number; bytesAtIdle: number }>();
   private sweeper?: NodeJS.Timeout;
   private server?: Server;
+  private readonly drainListeners: Array<() => void> = [];
 
   constructor(
     private readonly adapterHost: HttpAdapterHost,
@@ -43,6 +44,11 @@ export class TrafficGate implements OnModuleInit {
 
   get state(): 'starting' | 'ready' | 'draining' {
     return this.draining ? 'draining' : this.connector.isReady ? 'ready' : 'starting';
+  }
+
+  /** Runs `fn` when draining starts: long-lived responses (listen streams) end themselves then, instead of being cut. */
+  onDrain(fn: () => void): void {
+    this.drainListeners.push(fn);
   }
 
   /** Requests being served right now. */
@@ -63,6 +69,7 @@ export class TrafficGate implements OnModuleInit {
    */
   async drain(timeoutMs: number): Promise<boolean> {
     this.draining = true;
+    for (const fn of this.drainListeners) fn();
     for (const res of this.inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
     const server = this.server;
     if (!server?.listening) return false;

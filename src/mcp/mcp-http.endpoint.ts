@@ -31,6 +31,7 @@ import { McpHandlersService } from './mcp-handlers.service.js';
 import { HEADER_MISMATCH, paramHeaderMismatch, standardHeaderMismatch } from './mcp-headers.js';
 import { McpRegistryService } from './mcp-registry.service.js';
 import { ALL_VERSIONS, LEGACY_VERSIONS, MODERN_VERSIONS } from './mcp-servers.service.js';
+import { ListenStreams } from './subscriptions/listen-streams.service.js';
 
 const AUDIT_KIND = { 'tools/call': 'tool', 'resources/read': 'resource', 'prompts/get': 'prompt' } as const;
 const CORS_ALLOW_HEADERS = 'Authorization, Content-Type, Accept, MCP-Protocol-Version, Mcp-Method, Mcp-Name, Mcp-Session-Id, Last-Event-ID, X-API-Key';
@@ -75,6 +76,7 @@ export class McpHttpEndpoint {
     private readonly context: RequestContextService,
     private readonly errors: ErrorMapperService,
     private readonly observer: RequestObserverService,
+    private readonly listen: ListenStreams,
   ) {}
 
   handle(req: IncomingMessage, res: ServerResponse): void {
@@ -129,7 +131,7 @@ export class McpHttpEndpoint {
     if (outcome.kind === 'reject') {
       throw new Reply(outcome.httpStatus, rpcErrorWithData(echoId(body), outcome.code, outcome.message, outcome.data));
     }
-    if (outcome.kind === 'modern') return this.serveModern(outcome, req, caller, limitKey, exchange);
+    if (outcome.kind === 'modern') return this.serveModern(outcome, req, res, headers, caller, limitKey, exchange);
     return this.serveLegacy(body, version, caller, limitKey, exchange);
   }
 
@@ -137,6 +139,8 @@ export class McpHttpEndpoint {
   private async serveModern(
     route: InboundModernRoute,
     req: IncomingMessage,
+    res: ServerResponse,
+    headers: Headers,
     caller: AuthenticatedCaller,
     limitKey: string,
     exchange: McpExchange,
@@ -155,6 +159,11 @@ export class McpHttpEndpoint {
     const mismatch = standardHeaderMismatch(message.method, message.params, req.headers) ?? this.paramHeadersMismatch(message, req);
     if (mismatch) throw new Reply(400, rpcErrorWithData(id, HEADER_MISMATCH, `Bad Request: the request headers and body disagree: ${mismatch}`, undefined));
     this.requireScopes(caller, [message]);
+    // basic/patterns/subscriptions: a long-lived stream of its own (ListenStreams), not a dispatched request.
+    if (message.method === 'subscriptions/listen') {
+      const refused = await this.listen.serve(req, res, message, caller, headers);
+      return refused ? new Reply(refused.status, undefined, {}, refused.json) : STREAMED;
+    }
     return this.answer(await this.dispatcher.request('modern', message, limitKey, exchange), exchange);
   }
 

@@ -19,6 +19,7 @@ import type { RequestControl } from './in-flight-requests.js';
 import { McpHandlersService } from './mcp-handlers.service.js';
 import { McpRegistryService } from './mcp-registry.service.js';
 import { RouterTransport } from './router.transport.js';
+import { LISTEN_CAPABILITIES } from './subscriptions/listen-capabilities.js';
 import type { RoutedReply } from './in-flight-requests.js';
 import { NeedsSdkPath, ToolContext, type McpEra } from './tool-context.js';
 
@@ -140,7 +141,11 @@ export class McpServersService implements OnModuleInit, OnApplicationShutdown {
   private async connect(era: McpEra, transport: RouterTransport, options: ServerOptions): Promise<EraServer> {
     const server = new EraServer(SERVER_INFO, {
       ...options,
-      capabilities: { tools: { listChanged: false }, resources: { listChanged: false }, prompts: { listChanged: false }, logging: {} },
+      // 2026-07-28: resource updates on subscriptions/listen (ListenStreams); stateless 2025 HTTP has no channel for them.
+      capabilities:
+        era === 'modern'
+          ? { ...LISTEN_CAPABILITIES, logging: {} }
+          : { tools: { listChanged: false }, resources: { listChanged: false }, prompts: { listChanged: false }, logging: {} },
       instructions: INSTRUCTIONS,
     });
     const h = this.handlers;

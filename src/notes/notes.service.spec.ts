@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { RequestContextService } from '../common/context/request-context.service.js';
 import { DomainError } from '../common/errors/domain-error.js';
+import type { ResourceChanges } from '../mcp/subscriptions/resource-changes.service.js';
 import type { Note, NoteSearchHit } from './note.js';
 import type { NotesRepository, PageCursor } from './notes.repository.js';
 import { encodeCursor, NotesService } from './notes.service.js';
@@ -64,11 +65,15 @@ describe('NotesService', () => {
   let repo: StrictNotesRepository;
   let context: RequestContextService;
   let service: NotesService;
+  /** What the service announced to listen streams: [owner, uri]. */
+  let announced: Array<[string, string]>;
 
   beforeEach(() => {
     repo = new StrictNotesRepository();
     context = new RequestContextService();
-    service = new NotesService(repo as unknown as NotesRepository, context);
+    announced = [];
+    const changes = { updated: (owner: string, uri: string) => void announced.push([owner, uri]) } as unknown as ResourceChanges;
+    service = new NotesService(repo as unknown as NotesRepository, context, changes);
   });
 
   /** Runs `fn` as an authenticated request of `userId`. */
@@ -112,6 +117,11 @@ describe('NotesService', () => {
       expect(repo.calls[1].args).toEqual([userId, n.id]);
       expect(repo.calls[3].args).toEqual([userId, n.id, { title: 'x' }]);
       expect(repo.calls[5].args).toEqual([userId, 'q', 5]);
+      // subscriptions/listen: the update and the delete reach the owner's streams, nothing else does.
+      expect(announced).toEqual([
+        [userId, `note://${n.id}`],
+        [userId, `note://${n.id}`],
+      ]);
     });
 
     it('refuses to work without an authenticated principal, before touching the repository', async () => {
@@ -150,6 +160,7 @@ describe('NotesService', () => {
         }
       });
       expect(repo.calls.map((c) => c.method)).toEqual(['get', 'update', 'delete']);
+      expect(announced).toEqual([]);
     });
   });
 

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DomainError } from '../common/errors/domain-error.js';
 import { RequestContextService } from '../common/context/request-context.service.js';
 import { isUtcMicrosTimestamp } from '../common/timestamp.js';
+import { ResourceChanges } from '../mcp/subscriptions/resource-changes.service.js';
 import type { Note, NoteSearchHit } from './note.js';
 import { NotesRepository, type PageCursor } from './notes.repository.js';
 
@@ -16,6 +17,7 @@ export class NotesService {
   constructor(
     private readonly notes: NotesRepository,
     private readonly context: RequestContextService,
+    private readonly changes: ResourceChanges,
   ) {}
 
   create(title: string, body: string): Promise<Note> {
@@ -37,11 +39,16 @@ export class NotesService {
     if (changes.title === undefined && changes.body === undefined) {
       throw new DomainError('invalid_input', 'Nothing to update: give a title, a body or both');
     }
-    return this.found(id, UUID.test(id) ? await this.notes.update(this.owner(), id, changes) : undefined);
+    const owner = this.owner();
+    const note = this.found(id, UUID.test(id) ? await this.notes.update(owner, id, changes) : undefined);
+    this.changes.updated(owner, noteUri(note.id));
+    return note;
   }
 
   async delete(id: string): Promise<void> {
-    if (!UUID.test(id) || !(await this.notes.delete(this.owner(), id))) throw notFound(id);
+    const owner = this.owner();
+    if (!UUID.test(id) || !(await this.notes.delete(owner, id))) throw notFound(id);
+    this.changes.updated(owner, noteUri(id.toLowerCase()));
   }
 
   search(query: string, limit: number): Promise<NoteSearchHit[]> {
@@ -56,6 +63,11 @@ export class NotesService {
     if (!note) throw notFound(id);
     return note;
   }
+}
+
+/** The note as an MCP resource (NotesTools' `note://{id}` template): what listen streams subscribe to. */
+export function noteUri(id: string): string {
+  return `note://${id}`;
 }
 
 function notFound(id: string): DomainError {

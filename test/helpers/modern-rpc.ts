@@ -82,3 +82,85 @@ export function parseSse(text: string): any[] {
     .filter((lines) => lines.length)
     .map((lines) => JSON.parse(lines.map((l) => l.slice(6)).join('\n')));
 }
+
+/** An open `subscriptions/listen` stream read as it arrives. */
+export interface ListenStream {
+  status: number;
+  headers: Headers;
+  /** Every SSE message so far, in order. */
+  events: any[];
+  /** Resolves when the server ends the stream. */
+  ended: Promise<void>;
+  /** The first message (from `from` on) that `match` accepts, within `timeoutMs`. */
+  next(match: (event: any) => boolean, timeoutMs?: number, from?: number): Promise<any>;
+  close(): void;
+}
+
+/** Opens `subscriptions/listen` with `notifications` as the filter and reads its stream in the background. */
+export async function openListen(url: string, token: string, notifications: Record<string, unknown>, opts: ModernOptions = {}): Promise<ListenStream> {
+  const abort = new AbortController();
+  const { body, headers } = modernMessage('subscriptions/listen', { notifications }, opts);
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${token}`, ...headers },
+    body: JSON.stringify(body),
+    signal: abort.signal,
+  });
+  const events: any[] = [];
+  const waiters = new Set<() => void>();
+  const isStream = (res.headers.get('content-type') ?? '').startsWith('text/event-stream');
+  let done = false;
+  const ended = (async () => {
+    if (!isStream) {
+      events.push(JSON.parse(await res.text()));
+      return;
+    }
+    const decoder = new TextDecoder();
+    let buffer = '';
+    try {
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        buffer += decoder.decode(chunk, { stream: true });
+        let cut;
+        while ((cut = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, cut);
+          buffer = buffer.slice(cut + 2);
+          const data = block
+            .split('\n')
+            .filter((l) => l.startsWith('data: '))
+            .map((l) => l.slice(6));
+          if (data.length) events.push(JSON.parse(data.join('\n')));
+          for (const w of waiters) w();
+        }
+      }
+    } catch {
+      /* aborted by close() */
+    }
+  })().finally(() => {
+    done = true;
+    for (const w of waiters) w();
+  });
+  return {
+    status: res.status,
+    headers: res.headers,
+    events,
+    ended,
+    next(match, timeoutMs = 10_000, from = 0) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const hit = events.slice(from).find(match);
+          if (hit !== undefined) finish(() => resolve(hit));
+          else if (done) finish(() => reject(new Error(`stream ended without the message; got ${JSON.stringify(events)}`)));
+        };
+        const timer = setTimeout(() => finish(() => reject(new Error(`no such message within ${timeoutMs} ms; got ${JSON.stringify(events)}`))), timeoutMs);
+        const finish = (fn: () => void) => {
+          clearTimeout(timer);
+          waiters.delete(check);
+          fn();
+        };
+        waiters.add(check);
+        check();
+      });
+    },
+    close: () => abort.abort(),
+  };
+}

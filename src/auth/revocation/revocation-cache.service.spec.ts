@@ -1,7 +1,7 @@
 import type { DatabaseConnector } from '../../database/database-connector.service.js';
 import type { MetricsService } from '../../metrics/metrics.service.js';
 import { Registry } from 'prom-client';
-import type { DataSource } from 'typeorm';
+import type { PgNotifications } from '../../database/pg-notifications.service.js';
 import type { RevocationKind, RevocationRow } from './revocation.js';
 import { RevocationCache } from './revocation-cache.service.js';
 import type { RevocationRepository } from './revocation.repository.js';
@@ -42,7 +42,7 @@ describe('RevocationCache', () => {
     sql = new FakeAnnouncements();
     service = new RevocationCache(
       sql as unknown as RevocationRepository,
-      { options: {} } as unknown as DataSource,
+      { on: () => () => undefined, notificationsWork: false, listening: false } as unknown as PgNotifications,
       { registry: new Registry() } as unknown as MetricsService,
       { onConnected: () => undefined } as unknown as DatabaseConnector,
     );

@@ -1,8 +1,7 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import pg from 'pg';
 import { Gauge } from 'prom-client';
-import { DataSource } from 'typeorm';
 import { DatabaseConnector } from '../../database/database-connector.service.js';
+import { backoff, PgNotifications } from '../../database/pg-notifications.service.js';
 import { MetricsService } from '../../metrics/metrics.service.js';
 import { REVOCATION_CHANNEL, type RevocationRow, type RevocationSubject } from './revocation.js';
 import { RevocationRepository } from './revocation.repository.js';
@@ -10,23 +9,14 @@ import { RevocationRepository } from './revocation.repository.js';
 const POLL_INTERVAL_MS = 1000;
 /** Without working notifications (e.g. the embedded engine's single session), poll this often. */
 const FAST_POLL_INTERVAL_MS = 250;
-const PROBE_TIMEOUT_MS = 1000;
-/** Reconnecting the listener, and polling while the database is unreachable: 250 ms doubling to the cap, with jitter. */
-const BACKOFF_BASE_MS = 250;
-const LISTEN_BACKOFF_MAX_MS = 10_000;
+/** Polling while the database is unreachable: 250 ms doubling to this, with jitter. */
 const POLL_BACKOFF_MAX_MS = 5000;
-
-/** A delay between half and all of min(max, base · 2^(attempt-1)). */
-function backoff(attempt: number, max: number): number {
-  const ceiling = Math.min(max, BACKOFF_BASE_MS * 2 ** Math.min(attempt - 1, 16));
-  return ceiling / 2 + Math.random() * (ceiling / 2);
-}
 
 /**
  * Revocation list consulted on every request from memory (no database work on the hot path).
- * RevocationService writes each revocation with a NOTIFY; every instance LISTENs and applies new
- * rows at once, and also polls every second as a safety net (a dropped listener connection, an
- * engine without LISTEN). Rows expire once no access token they could match is still alive.
+ * RevocationService writes each revocation with a NOTIFY; every instance LISTENs (PgNotifications)
+ * and applies new rows at once, and also polls every second as a safety net (a dropped listener
+ * connection, an engine where NOTIFY does not cross connections). Rows expire once no access token they could match is still alive.
  */
 @Injectable()
 export class RevocationCache implements OnModuleInit, OnModuleDestroy {
@@ -43,24 +33,21 @@ export class RevocationCache implements OnModuleInit, OnModuleDestroy {
   private lastId = '0';
   private timer?: NodeJS.Timeout;
   private lastSync = 0;
-  private listener?: pg.Client;
-  private stopped = false;
   private syncing?: Promise<void>;
-  private notificationsWork = false;
-  private listenAttempts = 0;
-  private reconnectTimer?: NodeJS.Timeout;
   private syncFailures = 0;
   private nextPollAt = 0;
 
   constructor(
     private readonly repository: RevocationRepository,
-    private readonly dataSource: DataSource,
+    private readonly notifications: PgNotifications,
     private readonly metrics: MetricsService,
     private readonly connector: DatabaseConnector,
   ) {}
 
   onModuleInit(): void {
     this.registerMetrics();
+    // A row id announced: read the new rows. (Re)connected: read what was announced meanwhile.
+    this.notifications.on(REVOCATION_CHANNEL, { message: () => this.syncQuietly(), connected: () => this.syncQuietly() });
     this.connector.onConnected('revocation list', () => this.start());
   }
 
@@ -69,23 +56,19 @@ export class RevocationCache implements OnModuleInit, OnModuleDestroy {
     if (this.timer) return;
     this.timer = setInterval(() => {
       if (Date.now() < this.nextPollAt) return; // the database was unreachable: backing off
-      if (this.notificationsWork && Date.now() - this.lastSync < POLL_INTERVAL_MS) return;
+      if (this.notifications.notificationsWork && Date.now() - this.lastSync < POLL_INTERVAL_MS) return;
       this.syncQuietly();
     }, FAST_POLL_INTERVAL_MS);
     this.timer.unref();
-    void this.listen();
   }
 
-  async onModuleDestroy(): Promise<void> {
-    this.stopped = true;
+  onModuleDestroy(): void {
     clearInterval(this.timer);
-    clearTimeout(this.reconnectTimer);
-    await this.listener?.end().catch(() => undefined);
   }
 
   /** Whether the LISTEN connection is up (exposed for metrics). */
   get listening(): boolean {
-    return this.listener !== undefined;
+    return this.notifications.listening;
   }
 
   isRevoked(s: RevocationSubject): boolean {
@@ -125,61 +108,6 @@ export class RevocationCache implements OnModuleInit, OnModuleDestroy {
         if (this.syncFailures === 1 || this.syncFailures % 20 === 0) this.logger.warn(`Revocation sync failed (${this.syncFailures} in a row): ${e.message}`);
       },
     );
-  }
-
-  /** One pending reconnection at a time, however many ways the connection failed. */
-  private scheduleListen(): void {
-    if (this.stopped || this.reconnectTimer) return;
-    this.listenAttempts++;
-    this.reconnectTimer = setTimeout(
-      () => {
-        this.reconnectTimer = undefined;
-        void this.listen();
-      },
-      backoff(this.listenAttempts, LISTEN_BACKOFF_MAX_MS),
-    );
-    this.reconnectTimer.unref();
-  }
-
-  /** A dedicated connection LISTENing for revocations; reconnects after failures. */
-  private async listen(): Promise<void> {
-    if (this.stopped) return;
-    const url = (this.dataSource.options as { url?: string }).url;
-    if (!url) return;
-    const client = new pg.Client({ connectionString: url });
-    let probe: (() => void) | undefined;
-    client.on('notification', (n) => {
-      if (n.payload === 'probe') probe?.();
-      else this.syncQuietly();
-    });
-    client.on('error', (e) => {
-      if (this.listener === client) this.logger.warn(`Revocation listener lost: ${e.message}`);
-      if (this.listener === client) this.listener = undefined;
-      this.notificationsWork = false;
-      client.end().catch(() => undefined);
-      this.scheduleListen();
-    });
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${REVOCATION_CHANNEL}`);
-      if (this.stopped) return void (await client.end());
-      this.listener = client;
-      // Check that NOTIFY from another connection really arrives; otherwise keep polling fast.
-      const arrived = new Promise<boolean>((resolve) => {
-        probe = () => resolve(true);
-        setTimeout(() => resolve(false), PROBE_TIMEOUT_MS).unref();
-      });
-      this.listenAttempts = 0;
-      await this.repository.probe();
-      this.notificationsWork = await arrived;
-      this.syncQuietly();
-    } catch (e) {
-      if (this.listenAttempts === 0 || this.listenAttempts % 10 === 0)
-        this.logger.warn(`Revocation listener unavailable (polling meanwhile; retrying with backoff): ${(e as Error).message}`);
-      if (this.listener === client) this.listener = undefined;
-      await client.end().catch(() => undefined);
-      this.scheduleListen();
-    }
   }
 
   get size(): number {

@@ -42,11 +42,6 @@ export class RevocationRepository {
     return this.sql.query<RevocationRow>(`SELECT ${ROW} FROM token_revocations WHERE id > $1::bigint AND expires_at > now() ORDER BY id`, [lastId]);
   }
 
-  /** A NOTIFY from a pool connection, so that a listener can check that notifications really cross connections. */
-  async probe(): Promise<void> {
-    await this.sql.query(`SELECT pg_notify('${REVOCATION_CHANNEL}', 'probe')`);
-  }
-
   /** One access token (by jti): nothing is stored for it but the announcement. */
   revokeToken(tokenId: string): Promise<RevocationRow> {
     return this.sql.transaction((q) => this.announce(q, 'token', tokenId));

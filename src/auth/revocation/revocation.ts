@@ -26,5 +26,5 @@ export interface RevocationSubject {
 /** The user is the last enabled administrator: disabling them would lock every administrator out. */
 export const LAST_ADMIN = 'last_admin';
 
-/** The Postgres channel that carries revocation row ids (and the listener's probe). */
+/** The Postgres channel that carries revocation row ids. */
 export const REVOCATION_CHANNEL = 'token_revocations';
