@@ -7,6 +7,7 @@ import { AddAuditActor1796005800189 } from './1796005800189-AddAuditActor.js';
 import { AddUpstreamTokenRefresh1796007816010 } from './1796007816010-AddUpstreamTokenRefresh.js';
 import { AddFederatedUsers1796008054760 } from './1796008054760-AddFederatedUsers.js';
 import { AddSigningKeyMaxTokenTtl1796008959604 } from './1796008959604-AddSigningKeyMaxTokenTtl.js';
+import { AddClientApplicationTypeAndScopeCatalogue1796012000000 } from './1796012000000-AddClientApplicationTypeAndScopeCatalogue.js';
 
 /** Every migration, in order. Add new ones at the end; never edit one that has landed. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   AddUpstreamTokenRefresh1796007816010,
   AddFederatedUsers1796008054760,
   AddSigningKeyMaxTokenTtl1796008959604,
+  AddClientApplicationTypeAndScopeCatalogue1796012000000,
 ];

@@ -51,6 +51,8 @@ describe('authorization server: GitHub callback, revocation, introspection, stor
       redirectUris: [],
       scope: null,
       clientName: 'Introspecting RS',
+      applicationType: null,
+      scopesOfferedAtRegistration: null,
       metadata: {},
     });
     resourceServer = {

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { CLEANUP_LOCK } from '../database/advisory-locks.js';
 import { SqlService } from '../database/sql.service.js';
 import type { AuditEvent } from './audit-event.js';
 
@@ -26,5 +27,23 @@ export class AuditRepository {
         events.map((e) => e.credential ?? null),
       ],
     );
+  }
+
+  /**
+   * Deletes up to `limit` events older than `days`, in one transaction under the clean-up advisory
+   * lock. Returns how many, or undefined when another instance holds the lock.
+   */
+  async deleteOlderThan(days: number, limit: number): Promise<number | undefined> {
+    return this.sql.transaction(async (q) => {
+      const [{ locked }] = await q<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS locked', [CLEANUP_LOCK]);
+      if (!locked) return undefined;
+      const rows = await q(
+        `DELETE FROM audit_events WHERE id IN (
+           SELECT id FROM audit_events WHERE occurred_at < now() - make_interval(days => $1) ORDER BY occurred_at LIMIT $2)
+         RETURNING 1`,
+        [days, limit],
+      );
+      return rows.length;
+    });
   }
 }

@@ -25,10 +25,15 @@ export class AuthChallengeService {
     return this.unauthorized('invalid_request', description);
   }
 
-  /** MCP authorization §2.4 step-up: name the granted plus the needed scopes. */
+  /**
+   * MCP authorization step-up, RFC 6750 §3.1: the challenge names every scope the operation needs,
+   * plus the granted ones so that a client re-authorizing with it keeps them. Only scopes of this
+   * resource: never offline_access (an authorization server scope) or anything else a token carried.
+   */
   insufficientScope(granted: Iterable<string>, required: readonly string[]): HttpErrorWithHeaders {
-    const scope = [...new Set([...granted, ...required])].join(' ');
-    const description = `This request needs scope: ${required.join(' ')}`;
+    const needed = [...new Set(required)];
+    const scope = [...new Set([...[...granted].filter((s) => this.scopes.isKnown(s)), ...needed])].join(' ');
+    const description = `This request needs scope: ${needed.join(' ')}`;
     return new HttpErrorWithHeaders(
       HttpStatus.FORBIDDEN,
       { error: 'insufficient_scope', error_description: description, scope },

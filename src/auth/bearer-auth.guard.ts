@@ -20,7 +20,9 @@ export class BearerAuthGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(MetadataKey.Public, targets)) return true;
     const req = ctx.switchToHttp().getRequest<Request>();
     const caller = await this.authenticator.authenticate(req.headers, req.originalUrl, req.method);
-    this.authenticator.requireScopes(caller.scopes, this.reflector.getAllAndOverride<string[] | undefined>(MetadataKey.RequiredScopes, targets));
+    // The class's and the handler's @RequireScope both apply (every scope the operation needs).
+    const required = [...new Set(this.reflector.getAllAndMerge<string[]>(MetadataKey.RequiredScopes, targets) ?? [])];
+    this.authenticator.requireScopes(caller.scopes, required.length ? required : undefined);
     return true;
   }
 }

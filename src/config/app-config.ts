@@ -64,6 +64,12 @@ export class AppConfig {
   readonly refreshTokenTtlSeconds: number;
   readonly sessionTtlSeconds: number;
   readonly cimdAllowLoopback: boolean;
+  /** Dynamic clients with no grant and no use for this many days are deleted by the clean-up task. */
+  readonly clientIdleDays: number;
+  /** Audit events are kept this many days. */
+  readonly auditRetentionDays: number;
+  /** RFC 7591 dynamic client registration is served (Client ID Metadata Documents are the primary way either way). */
+  readonly dcrEnabled: boolean;
   /** Resource servers (client_ids) that may introspect every token issued for this server's resource (RFC 7662 §4). */
   readonly resourceServerClientIds: ReadonlySet<string>;
   readonly redisUrl?: string;
@@ -128,6 +134,9 @@ export class AppConfig {
     this.refreshTokenTtlSeconds = env.REFRESH_TOKEN_TTL_SECONDS;
     this.sessionTtlSeconds = env.SESSION_TTL_SECONDS;
     this.cimdAllowLoopback = env.CIMD_ALLOW_LOOPBACK;
+    this.dcrEnabled = env.DCR_ENABLED;
+    this.clientIdleDays = env.CLIENT_IDLE_DAYS;
+    this.auditRetentionDays = env.AUDIT_RETENTION_DAYS;
     this.resourceServerClientIds = new Set(splitList(env.RESOURCE_SERVER_CLIENT_IDS));
     this.redisUrl = env.REDIS_URL;
     this.rateLimitMcpPerMinute = env.RATE_LIMIT_MCP_PER_MINUTE;

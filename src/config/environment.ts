@@ -155,6 +155,25 @@ export class Environment extends IdentityEnvironment {
   @IsBoolean({ message: 'CIMD_ALLOW_LOOPBACK must be true or false' })
   CIMD_ALLOW_LOOPBACK = false;
 
+  /** Dynamically registered clients with no grant and no use for this many days are deleted. */
+  @Transform(toInt)
+  @IsInt({ message: 'CLIENT_IDLE_DAYS must be a whole number of days' })
+  @Min(1)
+  @Max(3650)
+  CLIENT_IDLE_DAYS = 30;
+
+  /** Audit events older than this many days are deleted. */
+  @Transform(toInt)
+  @IsInt({ message: 'AUDIT_RETENTION_DAYS must be a whole number of days' })
+  @Min(1)
+  @Max(36500)
+  AUDIT_RETENTION_DAYS = 90;
+
+  /** RFC 7591 dynamic registration at /register; Client ID Metadata Documents always work (MCP 2026-07-28). */
+  @Transform(toBool)
+  @IsBoolean({ message: 'DCR_ENABLED must be true or false' })
+  DCR_ENABLED = true;
+
   /** Comma-separated client_ids of resource servers that may introspect any token issued for PUBLIC_URL/mcp. */
   @IsString()
   RESOURCE_SERVER_CLIENT_IDS = '';

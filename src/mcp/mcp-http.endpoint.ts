@@ -230,14 +230,17 @@ export class McpHttpEndpoint {
 
   /** MCP authorization §2.4 step-up: 403 naming the needed scopes, before anything runs (the whole batch). */
   private requireScopes(caller: AuthenticatedCaller, requests: JSONRPCRequest[]): void {
+    const needed = new Set<string>();
     for (const m of requests) {
       const required = this.registry.scopesFor(m.method, m.params);
       if (this.handlers.allowed(required)) continue;
       const kind = AUDIT_KIND[m.method as keyof typeof AUDIT_KIND];
       const target = m.params?.name ?? m.params?.uri;
       this.handlers.recordDenied(kind, typeof target === 'string' ? target : m.method);
-      this.authenticator.requireScopes(caller.scopes, required);
+      for (const s of required) needed.add(s);
     }
+    // RFC 6750 §3.1: one challenge naming every scope the request needs, not only the first refused message's.
+    if (needed.size) this.authenticator.requireScopes(caller.scopes, [...needed]);
   }
 
   private async limit(key: string, weight: number): Promise<void> {

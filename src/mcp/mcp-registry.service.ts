@@ -64,7 +64,8 @@ export class McpRegistryService implements OnModuleInit {
       const proto = Object.getPrototypeOf(instance) as object;
       for (const method of this.scanner.getAllMethodNames(proto)) {
         const fn = instance[method];
-        const scopes = this.reflector.getAllAndOverride<string[] | undefined>(MetadataKey.RequiredScopes, [fn, wrapper.metatype]) ?? [];
+        // The class's and the method's @RequireScope both apply: the operation needs every scope named.
+        const scopes = [...new Set(this.reflector.getAllAndMerge<string[]>(MetadataKey.RequiredScopes, [fn, wrapper.metatype]) ?? [])];
         const handler: Handler = fn.bind(instance);
         const tool = this.reflector.get<McpToolOptions | undefined>(MetadataKey.McpTool, fn);
         if (tool) this.addTool(tool, scopes, handler);

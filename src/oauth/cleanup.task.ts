@@ -1,20 +1,24 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Cron, CronExpression } from '@nestjs/schedule';
+import { AppConfig } from '../config/app-config.js';
+import { CLEANUP_LOCK } from '../database/advisory-locks.js';
 import { SqlService } from '../database/sql.service.js';
-
-const CLEANUP_LOCK = 7_340_002;
 const STALE_CONSENT_DAYS = 180;
 
 /**
- * Deletes expired authorization requests, codes, refresh tokens, sessions and revocation rows, and
- * consents unused for half a year. Several instances may run it: a transaction-scoped advisory lock
+ * Deletes expired authorization requests, codes, refresh tokens, sessions and revocation rows,
+ * consents unused for half a year, and dynamically registered clients that never got a grant and
+ * have not been used for CLIENT_IDLE_DAYS (issue 7 item 11). Several instances may run it: a transaction-scoped advisory lock
  * lets one do the work and the others skip.
  */
 @Injectable()
 export class OAuthCleanupTask {
   private readonly logger = new Logger('Cleanup');
 
-  constructor(private readonly sql: SqlService) {}
+  constructor(
+    private readonly sql: SqlService,
+    private readonly config: AppConfig,
+  ) {}
 
   @Cron(CronExpression.EVERY_10_MINUTES)
   async run(): Promise<Record<string, number> | undefined> {
@@ -33,6 +37,13 @@ export class OAuthCleanupTask {
         await del('browser_sessions', `DELETE FROM browser_sessions WHERE expires_at < now()`);
         await del('token_revocations', `DELETE FROM token_revocations WHERE expires_at < now()`);
         await del('consents', `DELETE FROM consents WHERE granted_at < now() - make_interval(days => ${STALE_CONSENT_DAYS})`);
+        // Their pending requests and codes go with them (ON DELETE CASCADE); a client with any grant, even revoked, is kept for the record.
+        await del(
+          'oauth_clients',
+          `DELETE FROM oauth_clients c WHERE c.kind = 'dcr'
+             AND COALESCE(c.last_used_at, c.created_at) < now() - make_interval(days => ${this.config.clientIdleDays})
+             AND NOT EXISTS (SELECT 1 FROM grants g WHERE g.client_id = c.client_id)`,
+        );
         const total = Object.values(counts).reduce((a, b) => a + b, 0);
         if (total) this.logger.log(`Removed ${total} expired rows: ${JSON.stringify(counts)}`);
         return counts;

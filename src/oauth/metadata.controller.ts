@@ -22,7 +22,8 @@ export class MetadataController {
       issuer: base,
       authorization_endpoint: `${base}/authorize`,
       token_endpoint: `${base}/token`,
-      registration_endpoint: `${base}/register`,
+      // RFC 8414 §2: present only while dynamic registration (RFC 7591) is enabled.
+      ...(this.config.dcrEnabled ? { registration_endpoint: `${base}/register` } : {}),
       revocation_endpoint: `${base}/revoke`,
       introspection_endpoint: `${base}/introspect`,
       jwks_uri: `${base}/.well-known/jwks.json`,
@@ -35,6 +36,7 @@ export class MetadataController {
       introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
       code_challenge_methods_supported: ['S256'],
       authorization_response_iss_parameter_supported: true,
+      // MCP 2026-07-28 client registration: Client ID Metadata Documents are the primary way to register.
       client_id_metadata_document_supported: true,
       protected_resources: [this.config.resourceUrl],
     };

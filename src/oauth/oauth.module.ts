@@ -45,7 +45,8 @@ export class OAuthModule implements NestModule {
       imports: [AuthModule, UsersModule, PassportModule],
       controllers: [
         MetadataController,
-        RegistrationController,
+        // DCR_ENABLED=false: no /register at all (404); the metadata then names no registration_endpoint.
+        ...(config.dcrEnabled ? [RegistrationController] : []),
         AuthorizeController,
         TokenController,
         RevocationController,

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ScopeRegistry } from '../auth/scope-registry.service.js';
+import type { OAuthClient } from './clients/oauth-client.js';
 import { OAuthError } from './oauth-error.js';
 
 /** OpenID-style scope that asks for a long-lived refresh token (MCP 2026 guidance). */
@@ -22,5 +23,17 @@ export class ScopePolicy {
     const unknown = requested.filter((s) => !offered.has(s));
     if (unknown.length) throw new OAuthError('invalid_scope', `Unknown scope: ${unknown.join(' ')}. Offered: ${this.offered().join(' ')}`);
     return requested;
+  }
+
+  /**
+   * The requested scopes this client may not have: a registered `scope` limits the client (RFC 7591
+   * §2) only among the scopes offered when it registered, so a scope added since stays grantable to
+   * an existing registration (MCP 2026-07-28 step-up; the person still consents to it).
+   */
+  notRegisteredFor(client: Pick<OAuthClient, 'scope' | 'scopesOfferedAtRegistration'>, requested: readonly string[]): string[] {
+    if (!client.scope) return [];
+    const registered = new Set(client.scope.split(' '));
+    const knownThen = new Set(client.scopesOfferedAtRegistration ?? registered);
+    return requested.filter((s) => !registered.has(s) && knownThen.has(s));
   }
 }

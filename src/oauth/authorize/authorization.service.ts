@@ -106,11 +106,8 @@ export class AuthorizationService {
     } catch (e) {
       throw new AuthorizeRedirectError('invalid_scope', (e as OAuthError).description);
     }
-    if (base.client.scope) {
-      const allowed = new Set(base.client.scope.split(' '));
-      const extra = scopes.filter((s) => !allowed.has(s));
-      if (extra.length) throw new AuthorizeRedirectError('invalid_scope', `This client is not registered for: ${extra.join(' ')}`);
-    }
+    const extra = this.scopes.notRegisteredFor(base.client, scopes);
+    if (extra.length) throw new AuthorizeRedirectError('invalid_scope', `This client is not registered for: ${extra.join(' ')}`);
     if (scopes.length === 0) throw new AuthorizeRedirectError('invalid_scope', 'No scope requested');
     return { ...base, codeChallenge: challenge, scopes, resource };
   }

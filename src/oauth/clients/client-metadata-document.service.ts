@@ -3,7 +3,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig, isLoopbackHost } from '../../config/app-config.js';
 import { isDisplayText } from '../../common/text.js';
 import { OAuthError } from '../oauth-error.js';
-import type { GrantType, OAuthClient } from './oauth-client.js';
+import { ScopePolicy } from '../scope-policy.service.js';
+import { APPLICATION_TYPES, type ApplicationType, type GrantType, type OAuthClient } from './oauth-client.js';
 import { OAuthClientsRepository } from './oauth-clients.repository.js';
 import { redirectUriProblem } from './redirect-uri.js';
 import { limitedGet, OutboundFetchError } from '../../common/outbound/limited-get.js';
@@ -28,6 +29,7 @@ export class ClientMetadataDocumentService {
   constructor(
     private readonly config: AppConfig,
     private readonly clients: OAuthClientsRepository,
+    private readonly scopes: ScopePolicy,
   ) {}
 
   /** Whether `clientId` is in the URL form this server fetches. */
@@ -73,6 +75,9 @@ export class ClientMetadataDocumentService {
     const scope = doc.scope;
     if (scope !== undefined && (typeof scope !== 'string' || scope.length > 1000 || !SCOPE_LIST.test(scope)))
       throw fail('scope must be space-separated scope tokens');
+    const applicationType = doc.application_type;
+    if (applicationType !== undefined && !APPLICATION_TYPES.includes(applicationType as ApplicationType))
+      throw fail(`application_type must be one of ${APPLICATION_TYPES.join(', ')}`);
     return {
       clientId,
       kind: 'cimd',
@@ -83,6 +88,8 @@ export class ClientMetadataDocumentService {
       redirectUris: uris as string[],
       scope: typeof scope === 'string' ? scope : null,
       clientName: name ?? null,
+      applicationType: (applicationType as ApplicationType | undefined) ?? null,
+      scopesOfferedAtRegistration: this.scopes.offered(),
       metadata: { client_uri: doc.client_uri, logo_uri: doc.logo_uri },
     };
   }

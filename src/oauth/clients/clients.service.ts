@@ -73,6 +73,8 @@ export class ClientsService {
       redirectUris,
       scope,
       clientName: dto.client_name ?? null,
+      applicationType: dto.application_type ?? null,
+      scopesOfferedAtRegistration: this.scopes.offered(),
       metadata: { client_uri: dto.client_uri, logo_uri: dto.logo_uri, software_id: dto.software_id, software_version: dto.software_version },
     });
     return {
@@ -84,6 +86,7 @@ export class ClientsService {
       response_types: client.grantTypes.includes('authorization_code') ? ['code'] : [],
       token_endpoint_auth_method: client.tokenEndpointAuthMethod,
       ...(client.clientName ? { client_name: client.clientName } : {}),
+      ...(client.applicationType ? { application_type: client.applicationType } : {}),
       ...(client.scope ? { scope: client.scope } : {}),
       ...(dto.client_uri ? { client_uri: dto.client_uri } : {}),
       ...(dto.logo_uri ? { logo_uri: dto.logo_uri } : {}),

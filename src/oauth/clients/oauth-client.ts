@@ -1,5 +1,8 @@
 export type ClientKind = 'dcr' | 'cimd' | 'static';
 export type TokenEndpointAuthMethod = 'none' | 'client_secret_basic' | 'client_secret_post';
+/** OpenID Connect Dynamic Client Registration §2 `application_type`. */
+export type ApplicationType = 'web' | 'native';
+export const APPLICATION_TYPES: readonly ApplicationType[] = ['web', 'native'];
 export type GrantType = 'authorization_code' | 'refresh_token' | 'client_credentials';
 
 export const GRANT_TYPES: readonly GrantType[] = ['authorization_code', 'refresh_token', 'client_credentials'];
@@ -15,6 +18,10 @@ export interface OAuthClient {
   redirectUris: string[];
   scope: string | null;
   clientName: string | null;
+  /** `web` or `native` when the client said so (OIDC DCR §2); null otherwise. */
+  applicationType: ApplicationType | null;
+  /** The scopes this server offered when the client registered; its `scope` limits it only among these. */
+  scopesOfferedAtRegistration: string[] | null;
   metadata: Record<string, unknown>;
   createdAt: Date;
   fetchedAt: Date | null;

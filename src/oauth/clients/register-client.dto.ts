@@ -1,6 +1,6 @@
 import { ArrayMaxSize, IsArray, IsIn, IsOptional, IsString, IsUrl, Matches, MaxLength } from 'class-validator';
 import { IsDisplayText } from '../../common/text.js';
-import { AUTH_METHODS, GRANT_TYPES, type GrantType, type TokenEndpointAuthMethod } from './oauth-client.js';
+import { APPLICATION_TYPES, AUTH_METHODS, GRANT_TYPES, type ApplicationType, type GrantType, type TokenEndpointAuthMethod } from './oauth-client.js';
 
 /** RFC 7591 §2 client metadata that this server understands; unknown fields are ignored (§3.2.1). */
 export class RegisterClientDto {
@@ -23,6 +23,11 @@ export class RegisterClientDto {
   @IsArray()
   @IsIn(['code'], { each: true, message: 'response_types may only contain "code"' })
   response_types?: string[];
+
+  /** OpenID Connect Dynamic Client Registration §2. */
+  @IsOptional()
+  @IsIn(APPLICATION_TYPES, { message: `application_type must be one of ${APPLICATION_TYPES.join(', ')}` })
+  application_type?: ApplicationType;
 
   @IsOptional()
   @IsString()

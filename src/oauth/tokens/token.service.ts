@@ -147,11 +147,8 @@ export class TokenService {
 
   private async clientCredentials(client: OAuthClient, form: Form, _resource: string | undefined): Promise<TokenResponse> {
     const requested = form.scope === undefined && client.scope ? client.scope.split(' ') : this.scopes.parse(str(form.scope));
-    if (client.scope) {
-      const allowed = new Set(client.scope.split(' '));
-      const extra = requested.filter((s) => !allowed.has(s));
-      if (extra.length) throw new OAuthError('invalid_scope', `This client is not registered for: ${extra.join(' ')}`);
-    }
+    const extra = this.scopes.notRegisteredFor(client, requested);
+    if (extra.length) throw new OAuthError('invalid_scope', `This client is not registered for: ${extra.join(' ')}`);
     const privileged = requested.filter((s) => PRIVILEGED_SCOPES.has(s));
     if (privileged.length) throw new OAuthError('invalid_scope', `Not available to client credentials: ${privileged.join(' ')} (use an API key)`);
     const scopes = requested.filter((s) => s !== OFFLINE_ACCESS);
