@@ -2,6 +2,7 @@
 export enum MetadataKey {
   Public = 'secure-mcp:public',
   RequiredScopes = 'secure-mcp:required-scopes',
+  ScopeDescription = 'secure-mcp:scope-description',
   McpTool = 'secure-mcp:mcp-tool',
   McpResource = 'secure-mcp:mcp-resource',
   McpPrompt = 'secure-mcp:mcp-prompt',

@@ -26,6 +26,9 @@ export type CallContext = Pick<ToolContext, 'signal' | 'progress'>;
 
 export const GITHUB_READ = 'github:read';
 export const GITHUB_WRITE = 'github:write';
+/** What each scope means to a person: shown on the consent page and published in the metadata. */
+const READS_GITHUB = { description: 'Read GitHub issues as you, in the repositories your GitHub account can see' };
+const WRITES_GITHUB = { description: 'Create, change, comment on and label GitHub issues as you' };
 
 /** Text GitHub stores as given: no NUL, no lone surrogates (they cannot be stored or shown). */
 const text = (max: number) =>
@@ -81,7 +84,7 @@ export class GithubIssuesTools {
     output: z.object({ issues: z.array(issueSummaryShape), nextCursor: z.string().optional() }),
     annotations: READ,
   })
-  @RequireScope(GITHUB_READ)
+  @RequireScope(GITHUB_READ, READS_GITHUB)
   list({ owner, repo, ...query }: { owner: string; repo: string } & ListQuery) {
     return this.issues.list({ owner, repo }, query);
   }
@@ -98,7 +101,7 @@ export class GithubIssuesTools {
     output: z.object({ issue: issueShape, comments: z.array(commentShape) }),
     annotations: READ,
   })
-  @RequireScope(GITHUB_READ)
+  @RequireScope(GITHUB_READ, READS_GITHUB)
   get(input: { owner: string; repo: string; number: number; comments: number }) {
     return this.issues.get({ owner: input.owner, repo: input.repo }, input.number, input.comments);
   }
@@ -132,7 +135,7 @@ export class GithubIssuesTools {
     output: z.object({ totalCount: z.number().int(), incompleteResults: z.boolean(), issues: z.array(issueSummaryShape), nextCursor: z.string().optional() }),
     annotations: READ,
   })
-  @RequireScope(GITHUB_READ)
+  @RequireScope(GITHUB_READ, READS_GITHUB)
   search(input: SearchQuery) {
     return this.issues.search(input);
   }
@@ -145,7 +148,7 @@ export class GithubIssuesTools {
     output: issueOut,
     annotations: { ...WRITE, idempotentHint: false },
   })
-  @RequireScope(GITHUB_WRITE)
+  @RequireScope(GITHUB_WRITE, WRITES_GITHUB)
   create({ owner, repo, ...issue }: { owner: string; repo: string; title: string; body?: string; labels?: string[]; assignees?: string[] }) {
     return this.issues.create({ owner, repo }, issue);
   }
@@ -167,7 +170,7 @@ export class GithubIssuesTools {
     output: issueOut,
     annotations: { ...WRITE, idempotentHint: true },
   })
-  @RequireScope(GITHUB_WRITE)
+  @RequireScope(GITHUB_WRITE, WRITES_GITHUB)
   update({ owner, repo, number, ...changes }: { owner: string; repo: string; number: number } & IssueChanges) {
     return this.issues.update({ owner, repo }, number, changes);
   }
@@ -180,7 +183,7 @@ export class GithubIssuesTools {
     output: z.object({ comment: commentShape }),
     annotations: { ...WRITE, idempotentHint: false },
   })
-  @RequireScope(GITHUB_WRITE)
+  @RequireScope(GITHUB_WRITE, WRITES_GITHUB)
   comment(input: { owner: string; repo: string; number: number; body: string }) {
     return this.issues.comment({ owner: input.owner, repo: input.repo }, input.number, input.body);
   }
@@ -208,7 +211,7 @@ export class GithubIssuesTools {
     }),
     annotations: { ...WRITE, idempotentHint: true },
   })
-  @RequireScope(GITHUB_WRITE)
+  @RequireScope(GITHUB_WRITE, WRITES_GITHUB)
   async label(input: { owner: string; repo: string; issues: number[]; labels: string[] }, ctx: CallContext) {
     const results = await this.issues.label({ owner: input.owner, repo: input.repo }, input.issues, input.labels, {
       progress: (done, total, message) => ctx.progress(done, total, message),

@@ -4,6 +4,7 @@ import { UriTemplate, type Prompt, type Resource, type ResourceTemplateType, typ
 import { z } from 'zod';
 import { MetadataKey } from '../common/metadata-keys.js';
 import { ScopeRegistry } from '../auth/scope-registry.service.js';
+import { declaredScopeDescriptions } from '../auth/require-scope.decorator.js';
 import { paramHeaders, type ParamHeader } from './mcp-headers.js';
 import type { McpPromptOptions, McpResourceOptions, McpToolOptions } from './mcp.decorators.js';
 
@@ -73,7 +74,10 @@ export class McpRegistryService implements OnModuleInit {
         if (resource) this.addResource(resource, scopes, handler);
         const prompt = this.reflector.get<McpPromptOptions | undefined>(MetadataKey.McpPrompt, fn);
         if (prompt) this.addPrompt(prompt, scopes, handler);
-        if (tool || resource || prompt) this.scopeRegistry.register(...scopes);
+        if (tool || resource || prompt) {
+          this.scopeRegistry.register(...scopes);
+          for (const [scope, description] of declaredScopeDescriptions(this.reflector, [fn, wrapper.metatype])) this.scopeRegistry.describe(scope, description);
+        }
       }
     }
     this.logger.log(`Registered ${this.tools.size} tools, ${this.resources.length} resources, ${this.prompts.size} prompts`);

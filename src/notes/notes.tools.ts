@@ -9,6 +9,9 @@ import { NotesService } from './notes.service.js';
 
 export const NOTES_READ = 'notes:read';
 export const NOTES_WRITE = 'notes:write';
+/** What each scope means to a person: shown on the consent page and published in the metadata. */
+const READS_NOTES = { description: 'Read your notes' };
+const WRITES_NOTES = { description: 'Create, change and delete your notes' };
 
 // SECURITY 36: every string a tool stores or queries with is checked before Postgres sees it.
 const id = storableString().min(1).max(64).describe('The note id (a UUID)');
@@ -30,7 +33,7 @@ export class NotesTools {
     input: z.strictObject({ title: title.describe('Short title'), body: body.default('').describe('Note text (Markdown)') }),
     output: noteOut,
   })
-  @RequireScope(NOTES_WRITE)
+  @RequireScope(NOTES_WRITE, WRITES_NOTES)
   async create(input: { title: string; body: string }): Promise<{ note: Note }> {
     return { note: await this.notes.create(input.title, input.body) };
   }
@@ -43,7 +46,7 @@ export class NotesTools {
     output: noteOut,
     annotations: { readOnlyHint: true },
   })
-  @RequireScope(NOTES_READ)
+  @RequireScope(NOTES_READ, READS_NOTES)
   async get(input: { id: string }): Promise<{ note: Note }> {
     return { note: await this.notes.get(input.id) };
   }
@@ -56,7 +59,7 @@ export class NotesTools {
     output: z.object({ notes: z.array(noteShape), nextCursor: z.string().optional() }),
     annotations: { readOnlyHint: true },
   })
-  @RequireScope(NOTES_READ)
+  @RequireScope(NOTES_READ, READS_NOTES)
   list(input: { limit: number; cursor?: string }): Promise<{ notes: Note[]; nextCursor?: string }> {
     return this.notes.list(input.limit, input.cursor);
   }
@@ -69,7 +72,7 @@ export class NotesTools {
     output: noteOut,
     annotations: { idempotentHint: true },
   })
-  @RequireScope(NOTES_WRITE)
+  @RequireScope(NOTES_WRITE, WRITES_NOTES)
   async update(input: { id: string; title?: string; body?: string }): Promise<{ note: Note }> {
     return { note: await this.notes.update(input.id, { title: input.title, body: input.body }) };
   }
@@ -82,7 +85,7 @@ export class NotesTools {
     output: z.object({ deleted: z.boolean(), id: z.string() }),
     annotations: { destructiveHint: true, idempotentHint: true },
   })
-  @RequireScope(NOTES_WRITE)
+  @RequireScope(NOTES_WRITE, WRITES_NOTES)
   async delete(input: { id: string }): Promise<{ deleted: boolean; id: string }> {
     await this.notes.delete(input.id);
     return { deleted: true, id: input.id };
@@ -96,7 +99,7 @@ export class NotesTools {
     output: z.object({ results: z.array(z.object({ id: z.string(), title: z.string(), excerpt: z.string(), rank: z.number(), createdAt: z.string() })) }),
     annotations: { readOnlyHint: true },
   })
-  @RequireScope(NOTES_READ)
+  @RequireScope(NOTES_READ, READS_NOTES)
   async search(input: { query: string; limit: number }, ctx: ToolContext) {
     // Progress only goes out when the caller asked for it (a progressToken); a plain call costs nothing more.
     await ctx.progress(0, 1, 'Searching your notes');
@@ -106,7 +109,7 @@ export class NotesTools {
   }
 
   @McpResource({ name: 'note', uriTemplate: 'note://{id}', description: 'One of your notes as Markdown.', mimeType: 'text/markdown' })
-  @RequireScope(NOTES_READ)
+  @RequireScope(NOTES_READ, READS_NOTES)
   async readNote(vars: { id: string }, uri: string) {
     const note = await this.notes.get(vars.id);
     return { contents: [{ uri, mimeType: 'text/markdown', text: `# ${note.title}\n\n${note.body}` }] };
@@ -124,7 +127,7 @@ export class NotesTools {
         .describe('How many notes (default 10)'),
     }),
   })
-  @RequireScope(NOTES_READ)
+  @RequireScope(NOTES_READ, READS_NOTES)
   async summarizeRecent(args: { count?: string }) {
     const count = Math.min(Math.max(Number(args.count ?? 10), 1), NOTE_PAGE_MAX);
     const { notes } = await this.notes.list(count);

@@ -28,6 +28,8 @@ export class MetadataController {
       introspection_endpoint: `${base}/introspect`,
       jwks_uri: `${base}/.well-known/jwks.json`,
       scopes_supported: this.scopes.offered(),
+      // RFC 8414 §2 allows further members: what each scope means, as the consent page says it.
+      scope_descriptions: this.scopes.descriptions(),
       response_types_supported: ['code'],
       response_modes_supported: ['query'],
       grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],

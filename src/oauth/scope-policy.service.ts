@@ -6,10 +6,25 @@ import { OAuthError } from './oauth-error.js';
 /** OpenID-style scope that asks for a long-lived refresh token (MCP 2026 guidance). */
 export const OFFLINE_ACCESS = 'offline_access';
 
+/** Shown for a scope whose team declared no description: honest, never a vague "access granted". */
+export const UNDESCRIBED_SCOPE = 'Use the tools that require this permission (their authors did not describe it)';
+
 /** Which scopes the authorization server offers, and how requests for them are read (RFC 6749 §3.3). */
 @Injectable()
 export class ScopePolicy {
-  constructor(private readonly registry: ScopeRegistry) {}
+  constructor(private readonly registry: ScopeRegistry) {
+    registry.describe(OFFLINE_ACCESS, 'Stay connected when you are not using it (a long-lived refresh token)');
+  }
+
+  /** What each scope lets the client do, for people: the declared description or UNDESCRIBED_SCOPE. */
+  describe(scopes: readonly string[]): { scope: string; description: string }[] {
+    return scopes.map((scope) => ({ scope, description: this.registry.description(scope) ?? UNDESCRIBED_SCOPE }));
+  }
+
+  /** RFC 8414 §2 extension `scope_descriptions`: every offered scope and what it means. */
+  descriptions(): Record<string, string> {
+    return Object.fromEntries(this.describe(this.offered()).map((d) => [d.scope, d.description]));
+  }
 
   offered(): string[] {
     return [...this.registry.all(), OFFLINE_ACCESS];

@@ -2,13 +2,13 @@ import { Body, Get, HttpCode, HttpStatus, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import type { ApiKeyView } from '../../auth/api-keys/api-key.js';
 import { RequireScope } from '../../auth/require-scope.decorator.js';
-import { AdminController } from '../admin-controller.decorator.js';
+import { ADMIN_SCOPE, AdminController } from '../admin-controller.decorator.js';
 import { UuidParam } from '../admin-validation.js';
 import { AdminApiKeysService, type CreatedApiKey } from './admin-api-keys.service.js';
 import { CreateApiKeyDto } from './create-api-key.dto.js';
 import { ListApiKeysQueryDto } from './list-api-keys.query.dto.js';
 
-@RequireScope('admin')
+@RequireScope('admin', ADMIN_SCOPE)
 @AdminController('api-keys')
 export class AdminApiKeysController {
   constructor(private readonly apiKeys: AdminApiKeysService) {}

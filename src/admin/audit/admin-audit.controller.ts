@@ -1,12 +1,12 @@
 import { Get, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { RequireScope } from '../../auth/require-scope.decorator.js';
-import { AdminController } from '../admin-controller.decorator.js';
+import { ADMIN_SCOPE, AdminController } from '../admin-controller.decorator.js';
 import type { AdminAuditEvent } from './admin-audit-event.js';
 import { AdminAuditQueryService } from './admin-audit-query.service.js';
 import { AuditQueryDto } from './audit-query.dto.js';
 
-@RequireScope('admin')
+@RequireScope('admin', ADMIN_SCOPE)
 @AdminController('audit')
 export class AdminAuditController {
   constructor(private readonly audit: AdminAuditQueryService) {}

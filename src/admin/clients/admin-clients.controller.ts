@@ -1,7 +1,7 @@
 import { Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiParam } from '@nestjs/swagger';
 import { RequireScope } from '../../auth/require-scope.decorator.js';
-import { AdminController } from '../admin-controller.decorator.js';
+import { ADMIN_SCOPE, AdminController } from '../admin-controller.decorator.js';
 import type { AdminGrant } from '../grants/admin-grant.js';
 import type { AdminClientDetail, AdminClientSummary } from './admin-client.js';
 import { AdminClientsService, type ClientRevocation } from './admin-clients.service.js';
@@ -9,7 +9,7 @@ import { ListClientsQueryDto } from './list-clients.query.dto.js';
 
 const CLIENT_ID_PARAM = { name: 'clientId', description: 'The client_id; URL-encode it (CIMD client ids are URLs)' };
 
-@RequireScope('admin')
+@RequireScope('admin', ADMIN_SCOPE)
 @AdminController('clients')
 export class AdminClientsController {
   constructor(private readonly clients: AdminClientsService) {}

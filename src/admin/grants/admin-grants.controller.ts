@@ -1,13 +1,13 @@
 import { Get, HttpCode, HttpStatus, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { RequireScope } from '../../auth/require-scope.decorator.js';
-import { AdminController } from '../admin-controller.decorator.js';
+import { ADMIN_SCOPE, AdminController } from '../admin-controller.decorator.js';
 import { UuidParam } from '../admin-validation.js';
 import type { AdminGrant } from './admin-grant.js';
 import { AdminGrantsService } from './admin-grants.service.js';
 import { ListGrantsQueryDto } from './list-grants.query.dto.js';
 
-@RequireScope('admin')
+@RequireScope('admin', ADMIN_SCOPE)
 @AdminController('grants')
 export class AdminGrantsController {
   constructor(private readonly grants: AdminGrantsService) {}

@@ -2,7 +2,7 @@ import { Body, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { RequireScope } from '../../auth/require-scope.decorator.js';
 import { RevocationService } from '../../auth/revocation/revocation.service.js';
-import { AdminController } from '../admin-controller.decorator.js';
+import { ADMIN_SCOPE, AdminController } from '../admin-controller.decorator.js';
 import { CreateRevocationDto } from './create-revocation.dto.js';
 
 /**
@@ -10,7 +10,7 @@ import { CreateRevocationDto } from './create-revocation.dto.js';
  * this server cannot revoke at the source. Applied on every instance within a second. (People are
  * revoked with POST /admin/users/{id}/disable.)
  */
-@RequireScope('admin')
+@RequireScope('admin', ADMIN_SCOPE)
 @AdminController('revocations')
 export class AdminRevocationsController {
   constructor(private readonly revocations: RevocationService) {}

@@ -1,11 +1,11 @@
 import { Get, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { RequireScope } from '../../auth/require-scope.decorator.js';
-import { AdminController } from '../admin-controller.decorator.js';
+import { ADMIN_SCOPE, AdminController } from '../admin-controller.decorator.js';
 import type { SigningKeyView } from './admin-signing-keys.repository.js';
 import { AdminSigningKeysService } from './admin-signing-keys.service.js';
 
-@RequireScope('admin')
+@RequireScope('admin', ADMIN_SCOPE)
 @AdminController('keys')
 export class AdminSigningKeysController {
   constructor(private readonly keys: AdminSigningKeysService) {}

@@ -1,14 +1,14 @@
 import { Get, HttpCode, HttpStatus, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { RequireScope } from '../../auth/require-scope.decorator.js';
-import { AdminController } from '../admin-controller.decorator.js';
+import { ADMIN_SCOPE, AdminController } from '../admin-controller.decorator.js';
 import { UuidParam } from '../admin-validation.js';
 import type { AdminGrant } from '../grants/admin-grant.js';
 import type { AdminUser } from './admin-user.js';
 import { AdminUsersService, type UserDisable } from './admin-users.service.js';
 import { ListUsersQueryDto } from './list-users.query.dto.js';
 
-@RequireScope('admin')
+@RequireScope('admin', ADMIN_SCOPE)
 @AdminController('users')
 export class AdminUsersController {
   constructor(private readonly users: AdminUsersService) {}

@@ -1,6 +1,7 @@
 import { Controller, Get, Post, Query, Req, Res, UseFilters } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { Public } from '../../common/public.decorator.js';
+import { ScopePolicy } from '../scope-policy.service.js';
 import { ClientsService } from '../clients/clients.service.js';
 import { consentPage } from '../pages/consent.page.js';
 import { errorPage } from '../pages/html.js';
@@ -22,6 +23,7 @@ export class AuthorizeController {
     private readonly sessions: BrowserSessionService,
     private readonly clients: ClientsService,
     private readonly upstream: UpstreamLogin,
+    private readonly scopes: ScopePolicy,
   ) {}
 
   @Get()
@@ -46,7 +48,7 @@ export class AuthorizeController {
       clientId: request.client.clientId,
       clientKind: request.client.kind,
       redirectUri: request.redirectUri,
-      scopes: request.scopes,
+      scopes: this.scopes.describe(request.scopes),
       requestId,
       csrfToken,
       signedInAs: user?.login,

@@ -6,26 +6,18 @@ export interface ConsentView {
   clientId: string;
   clientKind: string;
   redirectUri: string;
-  scopes: string[];
+  /** Each scope with what it lets the client do (declared next to the tools that need it). */
+  scopes: { scope: string; description: string }[];
   requestId: string;
   csrfToken: string;
   signedInAs?: string;
   upstreamName: string;
 }
 
-const SCOPE_TEXT: Record<string, string> = {
-  'notes:read': 'Read your notes',
-  'notes:write': 'Create, change and delete your notes',
-  'github:read': 'Read GitHub issues as you, in the repositories your GitHub account can see',
-  'github:write': 'Create, change, comment on and label GitHub issues as you',
-  offline_access: 'Stay connected when you are not using it (refresh tokens)',
-  admin: 'Administer this server (clients, users, keys, audit)',
-};
-
 /** MCP security best practices (confused deputy): name the client, where it redirects and what it asks, before any upstream redirect. */
 export function consentPage(res: Response, v: ConsentView): void {
   const host = new URL(v.redirectUri).host;
-  const scopes = v.scopes.map((s) => `<li><code>${esc(s)}</code> — ${esc(SCOPE_TEXT[s] ?? 'Access granted by this scope')}</li>`).join('');
+  const scopes = v.scopes.map((s) => `<li><code>${esc(s.scope)}</code> — ${esc(s.description)}</li>`).join('');
   const who = v.signedInAs
     ? `<p class="muted">Signed in as <strong>${esc(v.signedInAs)}</strong>.</p>`
     : `<p class="muted">Next you will sign in with ${esc(v.upstreamName)}.</p>`;
