@@ -6,5 +6,7 @@ export enum MetadataKey {
   McpTool = 'secure-mcp:mcp-tool',
   McpResource = 'secure-mcp:mcp-resource',
   McpPrompt = 'secure-mcp:mcp-prompt',
+  McpResourceList = 'secure-mcp:mcp-resource-list',
+  McpCompletion = 'secure-mcp:mcp-completion',
   RateLimit = 'secure-mcp:rate-limit',
 }

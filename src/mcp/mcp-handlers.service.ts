@@ -7,10 +7,13 @@ import {
   ResourceNotFoundError,
   type CallToolRequestParams,
   type CallToolResult,
+  type CompleteRequestParams,
+  type CompleteResult,
   type GetPromptRequestParams,
   type GetPromptResult,
   type ListPromptsResult,
   type ListResourcesResult,
+  type PaginatedRequestParams,
   type ListResourceTemplatesResult,
   type ListToolsResult,
   type ReadResourceRequestParams,
@@ -26,6 +29,8 @@ import { AppConfig } from '../config/app-config.js';
 import { ErrorMapperService } from '../http/error-mapper.service.js';
 import { infoEnabled } from '../http/request-observer.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
+import { isStorableText } from '../common/text.js';
+import { decodeListCursor, encodeListCursor, invalidCursor } from './list-cursor.js';
 import { McpRegistryService, type McpKind, type RegisteredTool } from './mcp-registry.service.js';
 import { NeedsSdkPath, type ToolContext } from './tool-context.js';
 
@@ -35,6 +40,12 @@ const TEXT_COPY_MAX = 8 * 1024;
 const TEXT_PREVIEW = 2 * 1024;
 /** Names that are not registered reach logs and audit only this long; metrics see `unknown`. */
 const UNKNOWN_NAME_MAX = 64;
+/** MCP server/utilities/completion: at most 100 values per response. */
+const COMPLETION_MAX = 100;
+/** The longest argument value completed (a title prefix; longer input gets -32602). */
+const COMPLETION_VALUE_MAX = 200;
+
+type ListPage = { resources: ListResourcesResult['resources']; nextCursor?: string };
 
 /**
  * What the MCP methods do, for both eras: each SDK `Server` (McpServersService) routes its requests
@@ -68,12 +79,75 @@ export class McpHandlersService {
     return { tools: this.visible(this.registry.tools.values()).map((t) => t.definition) };
   }
 
-  listResources(): ListResourcesResult {
-    return {
-      resources: this.visible(this.registry.resources)
-        .filter((r) => r.uri)
-        .map((r) => r.definition as ListResourcesResult['resources'][number]),
-    };
+  /**
+   * The fixed resources, then what each @McpResourceList lists for the caller (their own notes, say),
+   * one lister's page per response, behind one opaque cursor (MCP utilities/pagination).
+   */
+  async listResources(params: PaginatedRequestParams | undefined, ctx: ToolContext): Promise<ListResourcesResult> {
+    const listers = this.registry.listers;
+    const cursor = params?.cursor;
+    const position = cursor === undefined ? { source: 0, inner: undefined } : decodeListCursor(cursor, listers.length);
+    const resources: ListResourcesResult['resources'] =
+      cursor === undefined
+        ? this.visible(this.registry.resources)
+            .filter((r) => r.uri)
+            .map((r) => r.definition as ListResourcesResult['resources'][number])
+        : [];
+    for (let source = position.source, inner = position.inner; source < listers.length; source++, inner = undefined) {
+      const lister = listers[source];
+      if (!this.allowed(lister.scopes)) continue;
+      let page: ListPage;
+      try {
+        page = (await lister.handler(inner, ctx)) as ListPage;
+      } catch (e) {
+        if (e instanceof DomainError && e.code === 'invalid_input') throw invalidCursor();
+        throw this.rpcFailure('resource', lister.name, e, performance.now());
+      }
+      resources.push(...page.resources);
+      if (page.nextCursor !== undefined) return { resources, nextCursor: encodeListCursor({ source, inner: page.nextCursor }) };
+      const next = listers.findIndex((l, i) => i > source && this.allowed(l.scopes));
+      return next === -1 ? { resources } : { resources, nextCursor: encodeListCursor({ source: next }) };
+    }
+    return { resources };
+  }
+
+  /**
+   * completion/complete: values for a resource template variable or a prompt argument, from the
+   * @McpCompletion method that declares it (none: no values). Only the caller's own data.
+   */
+  async complete(params: CompleteRequestParams, ctx: ToolContext): Promise<CompleteResult> {
+    const ref = params.ref;
+    // MCP server/utilities/completion §Error Handling: an unknown prompt or template is -32602.
+    if (
+      ref.type === 'ref/prompt'
+        ? !this.registry.prompts.has(ref.name)
+        : !this.registry.resources.some((r) => r.template && (r.definition as { uriTemplate?: string }).uriTemplate === ref.uri)
+    ) {
+      throw new ProtocolError(
+        ProtocolErrorCode.InvalidParams,
+        `Unknown ${ref.type === 'ref/prompt' ? 'prompt' : 'resource template'}: ${shorten(ref.type === 'ref/prompt' ? ref.name : ref.uri)}`,
+      );
+    }
+    const value = params.argument.value;
+    if (value.length > COMPLETION_VALUE_MAX || !isStorableText(value)) {
+      throw new ProtocolError(
+        ProtocolErrorCode.InvalidParams,
+        `argument.value: at most ${COMPLETION_VALUE_MAX} characters, without NUL or unpaired surrogates`,
+      );
+    }
+    const completer = this.registry.completerFor(params);
+    if (!completer) return { completion: { values: [], total: 0, hasMore: false } };
+    if (!this.allowed(completer.scopes))
+      throw new ProtocolError(ProtocolErrorCode.InvalidRequest, `Insufficient scope: completing ${completer.name} needs ${completer.scopes.join(' ')}`);
+    let values: string[];
+    try {
+      values = (await completer.handler(value, { arguments: params.context?.arguments ?? {} }, ctx)) as string[];
+    } catch (e) {
+      throw this.rpcFailure(ref.type === 'ref/prompt' ? 'prompt' : 'resource', completer.name, e, performance.now());
+    }
+    // A completer returns more than 100 values to say there are more; how many more is not known then.
+    if (values.length > COMPLETION_MAX) return { completion: { values: values.slice(0, COMPLETION_MAX), hasMore: true } };
+    return { completion: { values, total: values.length, hasMore: false } };
   }
 
   listResourceTemplates(): ListResourceTemplatesResult {
@@ -102,6 +176,7 @@ export class McpHandlersService {
       throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${shorten(name)}`);
     }
     this.assertAllowed('tool', name, tool.scopes, started);
+    this.checkState('tool', name, ctx, started);
     const parsed = tool.input.safeParse(params.arguments ?? {});
     if (!parsed.success) {
       this.record('tool', name, 'invalid', started);
@@ -127,6 +202,7 @@ export class McpHandlersService {
     if (!match) throw new ResourceNotFoundError(shorten(uri));
     const { resource, variables } = match;
     this.assertAllowed('resource', resource.name, resource.scopes, started);
+    this.checkState('resource', resource.name, ctx, started);
     try {
       const result = (await resource.handler(variables, uri, ctx)) as ReadResourceResult;
       if (!isInputRequiredResult(result)) this.record('resource', resource.name, 'ok', started);
@@ -149,6 +225,7 @@ export class McpHandlersService {
       throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown prompt: ${shorten(name)}`);
     }
     this.assertAllowed('prompt', name, prompt.scopes, started);
+    this.checkState('prompt', name, ctx, started);
     const parsed = prompt.args ? prompt.args.safeParse(params.arguments ?? {}) : { success: true as const, data: {} };
     if (!parsed.success) {
       this.record('prompt', name, 'invalid', started);
@@ -177,6 +254,16 @@ export class McpHandlersService {
     if (this.allowed(scopes)) return;
     this.record(kind, name, 'denied', started);
     throw new ProtocolError(ProtocolErrorCode.InvalidRequest, `Insufficient scope: ${name} needs ${scopes.join(' ')}`);
+  }
+
+  /** requestState the SDK verified (MAC, expiry, caller) must also have been minted for this tool, prompt or resource. */
+  private checkState(kind: McpKind, name: string, ctx: ToolContext, started: number): void {
+    try {
+      ctx.checkStateTarget();
+    } catch (e) {
+      this.record(kind, name, 'invalid', started);
+      throw e;
+    }
   }
 
   private toolFailure(name: string, e: unknown, started: number): CallToolResult {

@@ -234,9 +234,15 @@ export class McpHttpEndpoint {
     for (const m of requests) {
       const required = this.registry.scopesFor(m.method, m.params);
       if (this.handlers.allowed(required)) continue;
-      const kind = AUDIT_KIND[m.method as keyof typeof AUDIT_KIND];
-      const target = m.params?.name ?? m.params?.uri;
-      this.handlers.recordDenied(kind, typeof target === 'string' ? target : m.method);
+      if (m.method === 'completion/complete') {
+        // What the completion is of: a prompt or a resource template (its registered name).
+        const completer = this.registry.completerFor(m.params);
+        this.handlers.recordDenied((m.params?.ref as { type?: unknown }).type === 'ref/prompt' ? 'prompt' : 'resource', completer?.name ?? m.method);
+      } else {
+        const kind = AUDIT_KIND[m.method as keyof typeof AUDIT_KIND];
+        const target = m.params?.name ?? m.params?.uri;
+        this.handlers.recordDenied(kind, typeof target === 'string' ? target : m.method);
+      }
       for (const s of required) needed.add(s);
     }
     // RFC 6750 §3.1: one challenge naming every scope the request needs, not only the first refused message's.

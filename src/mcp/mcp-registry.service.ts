@@ -6,7 +6,7 @@ import { MetadataKey } from '../common/metadata-keys.js';
 import { ScopeRegistry } from '../auth/scope-registry.service.js';
 import { declaredScopeDescriptions } from '../auth/require-scope.decorator.js';
 import { paramHeaders, type ParamHeader } from './mcp-headers.js';
-import type { McpPromptOptions, McpResourceOptions, McpToolOptions } from './mcp.decorators.js';
+import type { McpCompletionOptions, McpPromptOptions, McpResourceListOptions, McpResourceOptions, McpToolOptions } from './mcp.decorators.js';
 
 type Handler = (...args: unknown[]) => unknown;
 
@@ -40,6 +40,17 @@ export interface RegisteredPrompt extends Guarded {
   handler: Handler;
 }
 
+/** Lists the caller's instances of a resource template (resources/list). */
+export interface RegisteredLister extends Guarded {
+  resource: RegisteredResource;
+  handler: Handler;
+}
+
+/** Completes one argument of a resource template or a prompt (completion/complete). */
+export interface RegisteredCompleter extends Guarded {
+  handler: Handler;
+}
+
 /**
  * Finds @McpTool/@McpResource/@McpPrompt methods on every provider at boot and precomputes their
  * schemas and bound handlers, so no per-request work is spent describing capabilities.
@@ -50,6 +61,9 @@ export class McpRegistryService implements OnModuleInit {
   readonly tools = new Map<string, RegisteredTool>();
   readonly resources: RegisteredResource[] = [];
   readonly prompts = new Map<string, RegisteredPrompt>();
+  readonly listers: RegisteredLister[] = [];
+  /** By `completionKey(...)`. */
+  readonly completers = new Map<string, RegisteredCompleter>();
 
   constructor(
     private readonly discovery: DiscoveryService,
@@ -59,6 +73,8 @@ export class McpRegistryService implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
+    // Listers and completers name a resource or prompt that may be declared on a later provider.
+    const later: (() => void)[] = [];
     for (const wrapper of this.discovery.getProviders()) {
       const instance = wrapper.instance as Record<string, Handler> | undefined;
       if (!instance || typeof instance !== 'object' || !wrapper.metatype) continue;
@@ -74,12 +90,17 @@ export class McpRegistryService implements OnModuleInit {
         if (resource) this.addResource(resource, scopes, handler);
         const prompt = this.reflector.get<McpPromptOptions | undefined>(MetadataKey.McpPrompt, fn);
         if (prompt) this.addPrompt(prompt, scopes, handler);
-        if (tool || resource || prompt) {
+        const lister = this.reflector.get<McpResourceListOptions | undefined>(MetadataKey.McpResourceList, fn);
+        if (lister) later.push(() => this.addLister(lister, scopes, handler));
+        const completion = this.reflector.get<McpCompletionOptions | undefined>(MetadataKey.McpCompletion, fn);
+        if (completion) later.push(() => this.addCompleter(completion, scopes, handler));
+        if (tool || resource || prompt || lister || completion) {
           this.scopeRegistry.register(...scopes);
           for (const [scope, description] of declaredScopeDescriptions(this.reflector, [fn, wrapper.metatype])) this.scopeRegistry.describe(scope, description);
         }
       }
     }
+    for (const add of later) add();
     this.logger.log(`Registered ${this.tools.size} tools, ${this.resources.length} resources, ${this.prompts.size} prompts`);
   }
 
@@ -89,6 +110,7 @@ export class McpRegistryService implements OnModuleInit {
     if (method === 'tools/call' && typeof name === 'string') return this.tools.get(name)?.scopes ?? [];
     if (method === 'prompts/get' && typeof name === 'string') return this.prompts.get(name)?.scopes ?? [];
     if (method === 'resources/read' && typeof params?.uri === 'string') return this.matchResource(params.uri)?.resource.scopes ?? [];
+    if (method === 'completion/complete') return this.completerFor(params)?.scopes ?? [];
     return [];
   }
 
@@ -97,6 +119,16 @@ export class McpRegistryService implements OnModuleInit {
     if (kind === 'tool') return this.tools.has(name);
     if (kind === 'prompt') return this.prompts.has(name);
     return this.resources.some((r) => r.name === name);
+  }
+
+  /** The completer a `completion/complete` request names (ref + argument), if any. */
+  completerFor(params: Record<string, unknown> | undefined): RegisteredCompleter | undefined {
+    const ref = params?.ref as { type?: unknown; name?: unknown; uri?: unknown } | undefined;
+    const argument = (params?.argument as { name?: unknown } | undefined)?.name;
+    if (!ref || typeof argument !== 'string') return undefined;
+    if (ref.type === 'ref/prompt' && typeof ref.name === 'string') return this.completers.get(completionKey('prompt', ref.name, argument));
+    if (ref.type === 'ref/resource' && typeof ref.uri === 'string') return this.completers.get(completionKey('resource', ref.uri, argument));
+    return undefined;
   }
 
   matchResource(uri: string): { resource: RegisteredResource; variables: Record<string, string> } | undefined {
@@ -132,6 +164,30 @@ export class McpRegistryService implements OnModuleInit {
     );
   }
 
+  private addLister(o: McpResourceListOptions, scopes: readonly string[], handler: Handler): void {
+    const resource = this.resources.find((r) => r.name === o.resource && r.template);
+    if (!resource) throw new Error(`@McpResourceList: no @McpResource template named ${o.resource}`);
+    this.listers.push({ name: o.resource, resource, scopes: [...new Set([...resource.scopes, ...scopes])], handler });
+  }
+
+  private addCompleter(o: McpCompletionOptions, scopes: readonly string[], handler: Handler): void {
+    let target: Guarded | undefined;
+    if (o.prompt) {
+      const prompt = this.prompts.get(o.prompt);
+      if (!prompt?.definition.arguments?.some((a) => a.name === o.argument))
+        throw new Error(`@McpCompletion: prompt ${o.prompt} has no argument ${o.argument}`);
+      target = prompt;
+    } else {
+      const resource = this.resources.find((r) => r.template && (r.definition as ResourceTemplateType).uriTemplate === o.resource);
+      if (!resource?.template?.variableNames.includes(o.argument))
+        throw new Error(`@McpCompletion: no resource template ${o.resource} with variable ${o.argument}`);
+      target = resource;
+    }
+    const key = o.prompt ? completionKey('prompt', o.prompt, o.argument) : completionKey('resource', o.resource!, o.argument);
+    if (this.completers.has(key)) throw new Error(`Duplicate @McpCompletion for ${o.prompt ?? o.resource} ${o.argument}`);
+    this.completers.set(key, { name: target.name, scopes: [...new Set([...target.scopes, ...scopes])], handler });
+  }
+
   private addPrompt(o: McpPromptOptions, scopes: readonly string[], handler: Handler): void {
     if (this.prompts.has(o.name)) throw new Error(`Duplicate MCP prompt name: ${o.name}`);
     const shape = o.args?.shape ?? {};
@@ -143,6 +199,10 @@ export class McpRegistryService implements OnModuleInit {
     const definition: Prompt = { name: o.name, ...(o.title ? { title: o.title } : {}), description: o.description, arguments: args };
     this.prompts.set(o.name, { name: o.name, definition, args: o.args, scopes, handler });
   }
+}
+
+function completionKey(kind: 'prompt' | 'resource', target: string, argument: string): string {
+  return `${kind}\u0000${target}\u0000${argument}`;
 }
 
 /**

@@ -15,7 +15,11 @@ import {
   type Result,
   type ServerOptions,
 } from '@modelcontextprotocol/server';
+import { RequestContextService } from '../common/context/request-context.service.js';
+import { AppConfig } from '../config/app-config.js';
+import { resolveKeyEncryptionSecret } from '../keys/key-encryption-secret.js';
 import type { RequestControl } from './in-flight-requests.js';
+import { callerBinding, RequestStateSeal } from './request-state.js';
 import { McpHandlersService } from './mcp-handlers.service.js';
 import { McpRegistryService } from './mcp-registry.service.js';
 import { RouterTransport } from './router.transport.js';
@@ -58,11 +62,20 @@ export class McpServersService implements OnModuleInit, OnApplicationShutdown {
   readonly modern = new RouterTransport({ era: 'modern', revision: MODERN_VERSIONS[0] });
   readonly legacy = new RouterTransport({ era: 'legacy' });
   private readonly servers = new Map<McpEra, EraServer>();
+  private readonly seal: RequestStateSeal;
 
   constructor(
     private readonly handlers: McpHandlersService,
     private readonly registry: McpRegistryService,
-  ) {}
+    config: AppConfig,
+    context: RequestContextService,
+  ) {
+    // requestState is bound to whoever is calling when it is minted and when it comes back.
+    this.seal = new RequestStateSeal(resolveKeyEncryptionSecret(config), () => {
+      const current = context.current();
+      return callerBinding(current?.principal?.userId, current?.clientId);
+    });
+  }
 
   transport(era: McpEra): RouterTransport {
     return era === 'modern' ? this.modern : this.legacy;
@@ -141,21 +154,25 @@ export class McpServersService implements OnModuleInit, OnApplicationShutdown {
   private async connect(era: McpEra, transport: RouterTransport, options: ServerOptions): Promise<EraServer> {
     const server = new EraServer(SERVER_INFO, {
       ...options,
+      // basic/patterns/mrtr §Server Requirements: requestState is verified before any handler runs.
+      requestState: { verify: this.seal.verify },
       // 2026-07-28: resource updates on subscriptions/listen (ListenStreams); stateless 2025 HTTP has no channel for them.
       capabilities:
         era === 'modern'
-          ? { ...LISTEN_CAPABILITIES, logging: {} }
-          : { tools: { listChanged: false }, resources: { listChanged: false }, prompts: { listChanged: false }, logging: {} },
+          ? { ...LISTEN_CAPABILITIES, completions: {}, logging: {} }
+          : { tools: { listChanged: false }, resources: { listChanged: false }, prompts: { listChanged: false }, completions: {}, logging: {} },
       instructions: INSTRUCTIONS,
     });
     const h = this.handlers;
     server.setRequestHandler('tools/list', () => h.listTools());
-    server.setRequestHandler('tools/call', (req, ctx) => h.callTool(req.params, ToolContext.fromSdk(era, ctx)));
-    server.setRequestHandler('resources/list', () => h.listResources());
+    const seal = this.seal;
+    server.setRequestHandler('tools/call', (req, ctx) => h.callTool(req.params, ToolContext.fromSdk(era, ctx, seal, req.params.name)));
+    server.setRequestHandler('resources/list', (req, ctx) => h.listResources(req.params, ToolContext.fromSdk(era, ctx)));
     server.setRequestHandler('resources/templates/list', () => h.listResourceTemplates());
-    server.setRequestHandler('resources/read', (req, ctx) => h.readResource(req.params, ToolContext.fromSdk(era, ctx)));
+    server.setRequestHandler('resources/read', (req, ctx) => h.readResource(req.params, ToolContext.fromSdk(era, ctx, seal, req.params.uri)));
     server.setRequestHandler('prompts/list', () => h.listPrompts());
-    server.setRequestHandler('prompts/get', (req, ctx) => h.getPrompt(req.params, ToolContext.fromSdk(era, ctx)));
+    server.setRequestHandler('prompts/get', (req, ctx) => h.getPrompt(req.params, ToolContext.fromSdk(era, ctx, seal, req.params.name)));
+    server.setRequestHandler('completion/complete', (req, ctx) => h.complete(req.params, ToolContext.fromSdk(era, ctx)));
     server.onerror = (e) => this.logger.warn(`MCP protocol error (${era}): ${e.message}`);
     await server.connect(transport);
     this.servers.set(era, server);

@@ -50,6 +50,19 @@ export class NotesRepository {
     return rows.length > 0;
   }
 
+  /**
+   * Ids of the owner's notes whose title contains `text` (any case) or whose id starts with it, newest
+   * first (completion of note://{id}). strpos, not LIKE: the typed text has no wildcards.
+   */
+  async idsMatching(ownerId: string, text: string, limit: number): Promise<string[]> {
+    const rows = await this.sql.query<{ id: string }>(
+      `SELECT id FROM notes WHERE owner_id = $1 AND (strpos(lower(title), lower($2)) > 0 OR strpos(id::text, lower($2)) = 1)
+       ORDER BY created_at DESC, id DESC LIMIT $3`,
+      [ownerId, text, limit],
+    );
+    return rows.map((r) => r.id);
+  }
+
   /** Postgres full-text search (websearch syntax), best match first. */
   search(ownerId: string, query: string, limit: number): Promise<NoteSearchHit[]> {
     return this.sql.query<NoteSearchHit>(

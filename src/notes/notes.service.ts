@@ -51,6 +51,11 @@ export class NotesService {
     this.changes.updated(owner, noteUri(id.toLowerCase()));
   }
 
+  /** Ids of the caller's notes whose title contains `text` or whose id starts with it, newest first. */
+  idsMatching(text: string, limit: number): Promise<string[]> {
+    return this.notes.idsMatching(this.owner(), text, limit);
+  }
+
   search(query: string, limit: number): Promise<NoteSearchHit[]> {
     return this.notes.search(this.owner(), query, limit);
   }

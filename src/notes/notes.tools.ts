@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
+import type { InputRequiredResult } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { RequireScope } from '../auth/require-scope.decorator.js';
 import { storableString } from '../common/text.js';
-import { McpPrompt, McpResource, McpTool } from '../mcp/mcp.decorators.js';
-import type { ToolContext } from '../mcp/tool-context.js';
+import { McpCompletion, McpPrompt, McpResource, McpResourceList, McpTool } from '../mcp/mcp.decorators.js';
+import { ask, type ToolContext } from '../mcp/tool-context.js';
 import { NOTE_BODY_MAX, NOTE_PAGE_MAX, NOTE_TITLE_MAX, type Note } from './note.js';
 import { NotesService } from './notes.service.js';
 
@@ -19,6 +20,13 @@ const title = storableString().trim().min(1, 'must not be empty').max(NOTE_TITLE
 const body = storableString().max(NOTE_BODY_MAX, `must be at most ${NOTE_BODY_MAX} characters`);
 const noteShape = z.object({ id: z.string(), title: z.string(), body: z.string(), createdAt: z.string(), updatedAt: z.string() });
 const noteOut = z.object({ note: noteShape });
+/** Notes per resources/list page. */
+const RESOURCE_PAGE = 20;
+/** One more than completion/complete sends: the MCP layer then says there are more. */
+const COMPLETION_LOOKAHEAD = 101;
+const PROMPT_COUNTS = Array.from({ length: NOTE_PAGE_MAX }, (_, i) => String(i + 1));
+/** What notes.delete asks a person whose client can show a form (elicitation). */
+const confirmation = z.object({ confirm: z.boolean().describe('Delete this note?') });
 const limit = (fallback: number) => z.number().int().min(1).max(NOTE_PAGE_MAX).default(fallback);
 
 /** The built-in tools: each user's own notes. A team's tools are written the same way, in their own module. */
@@ -80,13 +88,30 @@ export class NotesTools {
   @McpTool({
     name: 'notes.delete',
     title: 'Delete a note',
-    description: 'Deletes one of your notes.',
+    description: 'Deletes one of your notes. A client that can show a form (elicitation) asks you to confirm first.',
     input: z.strictObject({ id }),
-    output: z.object({ deleted: z.boolean(), id: z.string() }),
+    output: z.object({ deleted: z.boolean(), id: z.string(), message: z.string().optional() }),
     annotations: { destructiveHint: true, idempotentHint: true },
   })
   @RequireScope(NOTES_WRITE, WRITES_NOTES)
-  async delete(input: { id: string }): Promise<{ deleted: boolean; id: string }> {
+  async delete(input: { id: string }, ctx: ToolContext): Promise<{ deleted: boolean; id: string; message?: string } | InputRequiredResult> {
+    // 2026-07-28 with elicitation: ask, and delete when the retried request carries the answer to
+    // the question asked for this very note. Everyone else (all stateless 2025 requests) deletes at once.
+    if (ctx.canAsk('elicitation')) {
+      const answer = ctx.inputResponse('confirm');
+      const askedAbout = ctx.state<{ id: string }>()?.id;
+      if (answer.kind !== 'elicit' || askedAbout !== input.id) {
+        const note = await this.notes.get(input.id); // a missing note is a tool error, not a question
+        return ctx.inputRequired(
+          { confirm: ask.elicit({ message: `Delete your note "${note.title}"? This cannot be undone.`, requestedSchema: confirmation }) },
+          { id: input.id },
+        );
+      }
+      if (answer.action !== 'accept' || ctx.accepted('confirm', confirmation)?.confirm !== true) {
+        const why = answer.action === 'accept' ? 'you did not confirm' : answer.action === 'decline' ? 'you declined' : 'you cancelled';
+        return { deleted: false, id: input.id, message: `Not deleted: ${why}. The note is unchanged.` };
+      }
+    }
     await this.notes.delete(input.id);
     return { deleted: true, id: input.id };
   }
@@ -113,6 +138,34 @@ export class NotesTools {
   async readNote(vars: { id: string }, uri: string) {
     const note = await this.notes.get(vars.id);
     return { contents: [{ uri, mimeType: 'text/markdown', text: `# ${note.title}\n\n${note.body}` }] };
+  }
+
+  @McpResourceList({ resource: 'note' })
+  @RequireScope(NOTES_READ)
+  async listNoteResources(cursor: string | undefined) {
+    const { notes, nextCursor } = await this.notes.list(RESOURCE_PAGE, cursor);
+    return {
+      resources: notes.map((n) => ({
+        uri: `note://${n.id}`,
+        name: n.title,
+        title: n.title,
+        mimeType: 'text/markdown',
+        annotations: { lastModified: n.updatedAt },
+      })),
+      nextCursor,
+    };
+  }
+
+  /** note://{id}: the ids of your notes whose title contains what was typed (or whose id starts with it). */
+  @McpCompletion({ resource: 'note://{id}', argument: 'id' })
+  @RequireScope(NOTES_READ)
+  completeNoteId(value: string): Promise<string[]> {
+    return this.notes.idsMatching(value.trim(), COMPLETION_LOOKAHEAD);
+  }
+
+  @McpCompletion({ prompt: 'notes.summarize-recent', argument: 'count' })
+  completeCount(value: string): string[] {
+    return PROMPT_COUNTS.filter((c) => c.startsWith(value.trim()));
   }
 
   @McpPrompt({
