@@ -138,6 +138,34 @@ describe('authorization server: metadata, dynamic registration, client metadata 
       expect(res.json.client_id).toBeUndefined();
     });
 
+    // Found by the fuzzer (test/fuzz.fuzz-spec.ts): class-transformer threw on nested `constructor` keys (500).
+    it.each<[string, string, number, string]>([
+      [
+        'logo_uri: [[{"":{"constructor":"0"}}]]',
+        JSON.stringify(clientMetadata({ logo_uri: [[{ '': { constructor: '0' } }]] })),
+        400,
+        'invalid_client_metadata',
+      ],
+      [
+        'response_types: {"x":{"constructor":{}}}',
+        JSON.stringify(clientMetadata({ response_types: { x: { constructor: {} } } })),
+        400,
+        'invalid_client_metadata',
+      ],
+      ['a __proto__ key holding metadata', `{"__proto__":{"token_endpoint_auth_method":"nonsense"},${JSON.stringify(clientMetadata()).slice(1)}`, 201, ''],
+    ])('%s: a clear answer, never 500', async (_name, body, status, error) => {
+      const res = await fetch(`${t.baseUrl}/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      const json = (await res.json()) as Record<string, unknown>;
+      expect(res.status).toBe(status);
+      if (error) expect(json.error).toBe(error);
+      else expect(json.token_endpoint_auth_method).toBe('none');
+    });
+
+    it('unknown metadata, even objects with constructor keys, is ignored (RFC 7591 §2)', async () => {
+      const res = await register(t, clientMetadata({ contacts: [{ constructor: '\u0000' }] }));
+      expect(res.status).toBe(201);
+    });
+
     it('the client secret is stored only as a hash', async () => {
       const client = await registerServiceClient(t);
       const secret = client.client_secret!;

@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { notification, rpcRequest, toolCall } from './factories/json-rpc.factory.js';
 import { FixtureToolsModule } from './fixtures/fixture-tools.module.js';
 import { LogSink } from './helpers/log-sink.js';
+import { modernRpc } from './helpers/modern-rpc.js';
 import { startTestApp, uniqueLogin, type TestApp } from './helpers/test-app.js';
 import { pollUntil } from './helpers/wait.js';
 
@@ -215,6 +216,28 @@ describe('/mcp under hostile input (issue 7)', () => {
       const token = await t.token(uniqueLogin('deep-ok'));
       const res = await t.rpc(`{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"_x":${deep(62)}}}`, bearer(token));
       expect(res.status).toBe(200);
+    });
+  });
+
+  // Found by the fuzzer (test/fuzz.fuzz-spec.ts): the SDK answered invalid params of a spec request with -32603.
+  describe('invalid params of a spec request: -32602, never -32603 Internal error (JSON-RPC 2.0 §5.1)', () => {
+    it('2025: initialize with a numeric clientInfo and no protocolVersion', async () => {
+      const token = await t.token(uniqueLogin('bad-init'));
+      const res = await t.rpc(rpcRequest('initialize', { clientInfo: 22 }), { ...bearer(token), 'mcp-protocol-version': '2025-11-25' });
+      expect(res.body.error).toMatchObject({ code: -32602, message: expect.stringContaining('params.protocolVersion') });
+      expect(res.body.error.message).toContain('params.clientInfo');
+    });
+
+    it('2026-07-28: resources/read with a numeric uri', async () => {
+      const token = await t.token(uniqueLogin('bad-read'));
+      const res = await modernRpc(t.mcpUrl, token, 'resources/read', { uri: 7 });
+      expect(res.body.error).toMatchObject({ code: -32602, message: expect.stringContaining('params.uri') });
+    });
+
+    it('2025: tools/list with a numeric cursor', async () => {
+      const token = await t.token(uniqueLogin('bad-list'));
+      const res = await t.rpc(rpcRequest('tools/list', { cursor: 5 }), { ...bearer(token), 'mcp-protocol-version': '2025-11-25' });
+      expect(res.body.error).toMatchObject({ code: -32602, message: expect.stringContaining('params.cursor') });
     });
   });
 });

@@ -13,6 +13,7 @@ import {
   type JSONRPCNotification,
   type JSONRPCRequest,
   type Result,
+  type ServerContext,
   type ServerOptions,
 } from '@modelcontextprotocol/server';
 import { RequestContextService } from '../common/context/request-context.service.js';
@@ -44,6 +45,22 @@ const LOG_LEVEL_KEY = 'io.modelcontextprotocol/logLevel';
 /** The low-level Server (lists and calls depend on the caller's scopes, which McpServer cannot express). */
 
 class EraServer extends Server {
+  /**
+   * Invalid params of a spec request are -32602 (JSON-RPC 2.0 §5.1; the codec's own contract says
+   * `invalid` ≡ −32602), but SDK 2.4.0 throws a plain Error for them, which it answers as -32603
+   * Internal error (`initialize` with a numeric `clientInfo`, found by the fuzzer). The request is
+   * checked the same way first, and refused with -32602 and the issues' paths.
+   */
+  protected override _wrapHandler(method: string, handler: (request: JSONRPCRequest, ctx: ServerContext) => Promise<Result>) {
+    return super._wrapHandler(method, (request: JSONRPCRequest, ctx: ServerContext) => {
+      const outcome = this._wireCodec().validateRequest(method, request);
+      if (!outcome.ok && outcome.reason === 'invalid') {
+        return Promise.reject(new ProtocolError(ProtocolErrorCode.InvalidParams, `Invalid params for ${method}: ${describeIssues(outcome.message)}`));
+      }
+      return handler(request, ctx);
+    });
+  }
+
   /** A tools/call result as this era's codec puts it on the wire: SEP-2106 projection, then the 2026-07-28 stamps (resultType, serverInfo). */
   encodeToolResult(result: CallToolResult, outputSchema: Record<string, unknown> | undefined): Result {
     return this._wireCodec().encodeResult('tools/call', this.projectCallToolResult(result, outputSchema), SERVER_INFO);
@@ -189,4 +206,16 @@ function failure(message: JSONRPCRequest, error: ProtocolError): RoutedReply {
     message: { jsonrpc: '2.0', id: message.id, error: { code: error.code, message: error.message, ...(error.data === undefined ? {} : { data: error.data }) } },
     ladder: false,
   };
+}
+
+/** Zod's issue list (a JSON array in the SDK's message) as `params.x: problem; ...`, at most 300 characters. */
+function describeIssues(message: string): string {
+  let text = message;
+  try {
+    const issues = JSON.parse(message) as Array<{ path?: unknown[]; message?: string }>;
+    if (Array.isArray(issues)) text = issues.map((i) => `${(i.path ?? []).join('.') || '(message)'}: ${i.message ?? 'invalid'}`).join('; ');
+  } catch {
+    /* not JSON: as it is */
+  }
+  return text.length > 300 ? `${text.slice(0, 300)}…` : text;
 }

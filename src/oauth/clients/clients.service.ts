@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { randomToken, sha256 } from '../../common/crypto.js';
 import { isStorableText } from '../../common/text.js';
@@ -8,7 +7,7 @@ import { ScopePolicy } from '../scope-policy.service.js';
 import { ClientMetadataDocumentService } from './client-metadata-document.service.js';
 import { isConfidential, type GrantType, type OAuthClient } from './oauth-client.js';
 import { OAuthClientsRepository } from './oauth-clients.repository.js';
-import { RegisterClientDto } from './register-client.dto.js';
+import { REGISTRATION_FIELDS, RegisterClientDto } from './register-client.dto.js';
 import { redirectUriProblem } from './redirect-uri.js';
 
 @Injectable()
@@ -24,7 +23,11 @@ export class ClientsService {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
       throw new OAuthError('invalid_client_metadata', 'The request body must be a JSON object of client metadata');
     }
-    const dto = plainToInstance(RegisterClientDto, body);
+    // Only the metadata this server knows is read (RFC 7591 §2: others are ignored), copied as own
+    // properties: class-transformer's plainToInstance threw on nested `constructor` keys (a 500), and
+    // Object.assign would let a `__proto__` key swap the DTO's class and skip validation.
+    const dto = new RegisterClientDto();
+    for (const field of REGISTRATION_FIELDS) if (Object.hasOwn(body, field)) (dto as Record<string, unknown>)[field] = (body as Record<string, unknown>)[field];
     const errors = validateSync(dto, { forbidUnknownValues: false });
     if (errors.length) {
       const messages = errors.flatMap((e) => Object.values(e.constraints ?? {}));

@@ -61,3 +61,18 @@ export class RegisterClientDto {
   @IsDisplayText()
   software_version?: string;
 }
+
+/** The metadata fields RegisterClientDto declares (what /register reads from a body). */
+export const REGISTRATION_FIELDS = [
+  'redirect_uris',
+  'token_endpoint_auth_method',
+  'grant_types',
+  'response_types',
+  'client_name',
+  'client_uri',
+  'logo_uri',
+  'scope',
+  'software_id',
+  'software_version',
+  'application_type',
+] as const satisfies ReadonlyArray<keyof RegisterClientDto>;
