@@ -8,6 +8,7 @@ import { AddUpstreamTokenRefresh1796007816010 } from './1796007816010-AddUpstrea
 import { AddFederatedUsers1796008054760 } from './1796008054760-AddFederatedUsers.js';
 import { AddSigningKeyMaxTokenTtl1796008959604 } from './1796008959604-AddSigningKeyMaxTokenTtl.js';
 import { AddClientApplicationTypeAndScopeCatalogue1796012000000 } from './1796012000000-AddClientApplicationTypeAndScopeCatalogue.js';
+import { AddSignInClaims1796012100000 } from './1796012100000-AddSignInClaims.js';
 
 /** Every migration, in order. Add new ones at the end; never edit one that has landed. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   AddFederatedUsers1796008054760,
   AddSigningKeyMaxTokenTtl1796008959604,
   AddClientApplicationTypeAndScopeCatalogue1796012000000,
+  AddSignInClaims1796012100000,
 ];

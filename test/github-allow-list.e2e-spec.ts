@@ -1,5 +1,5 @@
 import { FakeGithub } from './helpers/fake-github.js';
-import { openConsent } from './helpers/oauth-flow.js';
+import { exchangeCode, mcpStatus, openConsent, refreshWith, waitForMcpStatus, type TokenSet } from './helpers/oauth-flow.js';
 import { startTestApp, type TestApp } from './helpers/test-app.js';
 
 /** ALLOWED_GITHUB_LOGINS / ALLOWED_GITHUB_ORG: when set, a person must match one of them. */
@@ -22,6 +22,16 @@ describe('GitHub sign-in allow-lists', () => {
     return step.browser.submit(`${t.baseUrl}/authorize/consent`, { ...step.fields, decision: 'approve' });
   }
 
+  async function tokensAs(user: { id: number; login: string; orgs?: string[] }): Promise<{ tokens: TokenSet; clientId: string }> {
+    github.nextUser = user;
+    const step = await openConsent(t, { followOrigins: [github.url] });
+    const res = await step.browser.submit(`${t.baseUrl}/authorize/consent`, { ...step.fields, decision: 'approve' });
+    const back = new URL(res.location!);
+    const exchanged = await exchangeCode(t, { ...step, code: back.searchParams.get('code')!, callback: back, login: user.login, final: res });
+    expect(exchanged.status).toBe(200);
+    return { tokens: exchanged.json as TokenSet, clientId: step.client.client_id };
+  }
+
   it.each([
     ['a listed login (case-insensitive)', { id: 7001, login: 'vip-person' }],
     ['an active member of the organisation', { id: 7002, login: 'member', orgs: ['acme'] }],
@@ -39,8 +49,24 @@ describe('GitHub sign-in allow-lists', () => {
     expect(res.text).toContain('stranger');
     expect(res.text).toContain('not allowed');
     expect(res.text).not.toMatch(/[?&]code=/);
+    // After the reason, the browser goes back to the client with access_denied and iss (RFC 9207).
+    expect(res.text).toMatch(/<meta http-equiv="refresh" content="\d+;url=http:\/\/127\.0\.0\.1:\d+\/callback\?error=access_denied&amp;[^"]*iss=/);
     const { DataSource } = await import('typeorm');
     const rows = await t.app.get(DataSource).query(`SELECT 1 FROM users WHERE github_id = 7003`);
     expect(rows).toHaveLength(0);
+  });
+
+  it('checks the organisation again at every refresh: a person who left it loses access', async () => {
+    const member = { id: 7004, login: 'leaving-member', orgs: ['acme'] };
+    const { tokens, clientId } = await tokensAs(member);
+    const ok = await refreshWith(t, clientId, tokens.refresh_token!);
+    expect(ok.status).toBe(200);
+    const next = ok.json as TokenSet;
+    expect(await mcpStatus(t, next.access_token)).toBe(200);
+    member.orgs = [];
+    const refused = await refreshWith(t, clientId, next.refresh_token!);
+    expect(refused.status).toBe(400);
+    expect(refused.json).toMatchObject({ error: 'invalid_grant' });
+    expect(await waitForMcpStatus(t, next.access_token, 401)).toBe(401);
   });
 });

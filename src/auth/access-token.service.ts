@@ -21,6 +21,8 @@ export interface AccessTokenGrant {
   ttlSeconds?: number;
   /** RFC 8707 audience; always this server's MCP resource URL unless a narrower one was requested. */
   audience?: string;
+  /** The identity provider's groups decided the privileged scopes (checked at issuance and every refresh, not per use). */
+  privilegesFromIdp?: boolean;
 }
 
 interface AccessTokenClaims extends JWTPayload {
@@ -30,6 +32,8 @@ interface AccessTokenClaims extends JWTPayload {
   gid?: string;
   /** Set on client_credentials tokens: no person behind the token. */
   gty?: 'client_credentials';
+  /** `idp`: privileged scopes were granted by identity provider groups (ADMIN_GROUPS). */
+  adm_src?: 'idp';
 }
 
 interface VerifiedEntry {
@@ -71,6 +75,7 @@ export class AccessTokenService implements AccessTokenVerifier {
       scope: g.scopes.join(' '),
       ...(g.userId ? { username: g.login } : { gty: 'client_credentials' as const }),
       ...(g.grantId ? { gid: g.grantId } : {}),
+      ...(g.privilegesFromIdp ? { adm_src: 'idp' as const } : {}),
     };
     return { token: await this.keys.sign(claims, ACCESS_TOKEN_TYP, expiresIn), expiresIn, tokenId };
   }
@@ -125,6 +130,7 @@ export class AccessTokenService implements AccessTokenVerifier {
       tokenId: payload.jti!,
       grantId: payload.gid,
       expiresAt: payload.exp!,
+      privilegesChecked: person && payload.adm_src === 'idp',
     };
     return { verified, issuedAt: payload.iat!, until: Math.min(payload.exp!, Date.now() / 1000 + VERIFIED_CACHE_SECONDS) };
   }

@@ -2,7 +2,13 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { type Environment, validateEnvironment } from './environment.js';
 import { parseRepoPatterns, type RepoPattern } from './github-repos.js';
-import { EXTERNAL_MAX_TOKEN_LIFETIME_SECONDS, type ExternalAuthConfig, externalAuthConfig } from './identity-config.js';
+import {
+  EXTERNAL_MAX_TOKEN_LIFETIME_SECONDS,
+  type ExternalAuthConfig,
+  externalAuthConfig,
+  type OidcSignInConfig,
+  oidcSignInConfig,
+} from './identity-config.js';
 
 const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]'];
 
@@ -87,6 +93,8 @@ export class AppConfig {
   /** builtin: this server is the authorization server; external: it only accepts a company AS's tokens. */
   readonly authMode: Environment['AUTH_MODE'];
   readonly external?: ExternalAuthConfig;
+  /** An OpenID Connect provider people sign in with (built-in mode), beside or instead of GitHub. */
+  readonly oidc?: OidcSignInConfig;
   /** The longest an accepted access token can live: how long revocations must be remembered. */
   readonly maxAccessTokenLifetimeSeconds: number;
 
@@ -149,6 +157,7 @@ export class AppConfig {
     this.metricsToken = env.METRICS_TOKEN;
     this.authMode = env.AUTH_MODE;
     this.external = externalAuthConfig(env, this.resourceUrl);
+    this.oidc = oidcSignInConfig(env);
     this.maxAccessTokenLifetimeSeconds = this.external
       ? Math.max(EXTERNAL_MAX_TOKEN_LIFETIME_SECONDS, env.ACCESS_TOKEN_TTL_SECONDS)
       : env.ACCESS_TOKEN_TTL_SECONDS;

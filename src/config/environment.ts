@@ -280,8 +280,10 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
     if (!env.KEY_ENCRYPTION_SECRET) problems.push('KEY_ENCRYPTION_SECRET: required when NODE_ENV=production (generate one with: openssl rand -base64 48)');
     if (!env.PUBLIC_URL) problems.push('PUBLIC_URL: required when NODE_ENV=production (the https URL clients reach this server at)');
     else if (!env.PUBLIC_URL.startsWith('https://')) problems.push('PUBLIC_URL: must use https when NODE_ENV=production');
-    if (!env.GITHUB_CLIENT_ID && env.AUTH_MODE === 'builtin')
-      problems.push('GITHUB_CLIENT_ID: required when NODE_ENV=production (people sign in with GitHub; the dev sign-in page is for local use only)');
+    if (!env.GITHUB_CLIENT_ID && !env.OIDC_ISSUER && env.AUTH_MODE === 'builtin')
+      problems.push(
+        'GITHUB_CLIENT_ID: required when NODE_ENV=production unless OIDC_ISSUER is set (people sign in with GitHub or your OpenID provider; the dev sign-in page is for local use only)',
+      );
     if (env.CIMD_ALLOW_LOOPBACK)
       problems.push('CIMD_ALLOW_LOOPBACK: must not be enabled when NODE_ENV=production (it lets client metadata URLs reach loopback)');
   }

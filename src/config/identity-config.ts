@@ -39,3 +39,31 @@ export function externalAuthConfig(env: IdentityEnvironment, resourceUrl: string
     jwksCooldownMs: env.EXTERNAL_JWKS_COOLDOWN_SECONDS * 1000,
   };
 }
+
+/** An OpenID Connect provider as the upstream sign-in of the built-in authorization server. */
+export interface OidcSignInConfig {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  scopes: string;
+  /** Claim (or dotted path) holding the person's groups. */
+  groupsClaim: string;
+  /** Lower case; empty: any domain (or no email). */
+  allowedEmailDomains: ReadonlySet<string>;
+  allowedGroups: ReadonlySet<string>;
+  adminGroups: ReadonlySet<string>;
+}
+
+export function oidcSignInConfig(env: IdentityEnvironment): OidcSignInConfig | undefined {
+  if (env.AUTH_MODE !== 'builtin' || !env.OIDC_ISSUER || !env.OIDC_CLIENT_ID || !env.OIDC_CLIENT_SECRET) return undefined;
+  return {
+    issuer: env.OIDC_ISSUER,
+    clientId: env.OIDC_CLIENT_ID,
+    clientSecret: env.OIDC_CLIENT_SECRET,
+    scopes: env.OIDC_SCOPES,
+    groupsClaim: env.OIDC_GROUPS_CLAIM,
+    allowedEmailDomains: new Set(splitList(env.ALLOWED_EMAIL_DOMAINS).map((d) => d.toLowerCase())),
+    allowedGroups: new Set(splitList(env.ALLOWED_GROUPS)),
+    adminGroups: new Set(splitList(env.ADMIN_GROUPS)),
+  };
+}

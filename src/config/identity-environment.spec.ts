@@ -89,4 +89,55 @@ describe('identity settings', () => {
       expect.stringMatching(/^EXTERNAL_SCOPE_CLAIM: must be a claim name/),
     ]);
   });
+
+  it('OIDC sign-in: all three of issuer, client id and secret; defaults; allow-lists only with it', () => {
+    const c = AppConfig.from({
+      OIDC_ISSUER: 'https://login.example.com/realms/corp',
+      OIDC_CLIENT_ID: 'mcp',
+      OIDC_CLIENT_SECRET: 's3cret',
+      ALLOWED_EMAIL_DOMAINS: 'Corp.Example, corp.example.net',
+      ALLOWED_GROUPS: 'mcp-users',
+      ADMIN_GROUPS: 'mcp-admins,ops',
+    });
+    expect(c.oidc).toEqual({
+      issuer: 'https://login.example.com/realms/corp',
+      clientId: 'mcp',
+      clientSecret: 's3cret',
+      scopes: 'openid email profile',
+      groupsClaim: 'groups',
+      allowedEmailDomains: new Set(['corp.example', 'corp.example.net']),
+      allowedGroups: new Set(['mcp-users']),
+      adminGroups: new Set(['mcp-admins', 'ops']),
+    });
+    expect(AppConfig.from({}).oidc).toBeUndefined();
+    expect(problemsOf({ OIDC_ISSUER: 'https://login.example.com' })).toEqual([
+      expect.stringMatching(/^OIDC_CLIENT_ID: set OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET together/),
+      expect.stringMatching(/^OIDC_CLIENT_SECRET: set OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET together/),
+    ]);
+    const oidc = { OIDC_ISSUER: 'https://login.example.com', OIDC_CLIENT_ID: 'a', OIDC_CLIENT_SECRET: 'b' };
+    expect(problemsOf({ ...oidc, OIDC_ISSUER: 'http://login.example.com' })).toEqual([
+      'OIDC_ISSUER: http://login.example.com must use https (http only for a loopback host)',
+    ]);
+    expect(problemsOf({ ...oidc, OIDC_SCOPES: 'email profile' })).toEqual(['OIDC_SCOPES: must include openid (OpenID Connect sign-in)']);
+    expect(problemsOf({ ...oidc, ALLOWED_EMAIL_DOMAINS: '@corp.example' })).toEqual([
+      'ALLOWED_EMAIL_DOMAINS: @corp.example is not a domain name (write example.com, without @)',
+    ]);
+    expect(problemsOf({ ALLOWED_GROUPS: 'mcp-users' })).toEqual([
+      'ALLOWED_GROUPS: only used with OpenID Connect sign-in (set OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET, or remove it)',
+    ]);
+    expect(problemsOf({ ...oidc, AUTH_MODE: 'external', EXTERNAL_ISSUER: 'https://as.example.com' })).toEqual([
+      expect.stringMatching(/^OIDC_ISSUER: has no effect with AUTH_MODE=external/),
+    ]);
+  });
+
+  it('in production an OpenID provider replaces the GitHub app', () => {
+    const production = {
+      NODE_ENV: 'production',
+      PUBLIC_URL: 'https://mcp.example.com',
+      DATABASE_URL: 'postgres://db/app',
+      KEY_ENCRYPTION_SECRET: 'k'.repeat(48),
+    };
+    expect(problemsOf(production)).toEqual([expect.stringMatching(/^GITHUB_CLIENT_ID: required when NODE_ENV=production unless OIDC_ISSUER/)]);
+    expect(problemsOf({ ...production, OIDC_ISSUER: 'https://login.example.com', OIDC_CLIENT_ID: 'a', OIDC_CLIENT_SECRET: 'b' })).toEqual([]);
+  });
 });

@@ -54,6 +54,40 @@ export abstract class IdentityEnvironment {
   @Min(1)
   @Max(3600)
   EXTERNAL_JWKS_COOLDOWN_SECONDS = 60;
+
+  /** An OpenID Connect provider as the sign-in of the built-in authorization server (beside or instead of GitHub). */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  OIDC_ISSUER?: string;
+
+  @Transform(emptyToUndefined)
+  @ValidateIf((e: IdentityEnvironment) => e.OIDC_ISSUER !== undefined || e.OIDC_CLIENT_ID !== undefined || e.OIDC_CLIENT_SECRET !== undefined)
+  @IsString({ message: 'set OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET together (from the application registered at your identity provider), or none' })
+  OIDC_CLIENT_ID?: string;
+
+  @Transform(emptyToUndefined)
+  @ValidateIf((e: IdentityEnvironment) => e.OIDC_ISSUER !== undefined || e.OIDC_CLIENT_ID !== undefined || e.OIDC_CLIENT_SECRET !== undefined)
+  @IsString({ message: 'set OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET together (from the application registered at your identity provider), or none' })
+  OIDC_CLIENT_SECRET?: string;
+
+  @Matches(/^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/, {
+    message: 'OIDC_SCOPES must be space-separated scope names, such as openid email profile',
+  })
+  OIDC_SCOPES = 'openid email profile';
+
+  @Matches(CLAIM, { message: 'OIDC_GROUPS_CLAIM must be a claim name or dotted path such as groups or realm_access.roles' })
+  OIDC_GROUPS_CLAIM = 'groups';
+
+  /** Comma-separated email domains; the email must be verified by the provider. */
+  @IsString()
+  ALLOWED_EMAIL_DOMAINS = '';
+
+  @IsString()
+  ALLOWED_GROUPS = '';
+
+  @IsString()
+  ADMIN_GROUPS = '';
 }
 
 /** The identity settings that may be unset (and so are absent from a fresh instance's keys). */
@@ -64,6 +98,9 @@ export const IDENTITY_OPTIONAL = [
   'EXTERNAL_ADMIN_VALUE',
   'EXTERNAL_INTROSPECTION_CLIENT_ID',
   'EXTERNAL_INTROSPECTION_CLIENT_SECRET',
+  'OIDC_ISSUER',
+  'OIDC_CLIENT_ID',
+  'OIDC_CLIENT_SECRET',
 ];
 
 /** Cross-field rules of the identity settings; appends one message per problem. */
@@ -91,6 +128,26 @@ export function identityProblems(env: IdentityEnvironment & { NODE_ENV: string; 
     );
     for (const k of stray) problems.push(`${k}: only used with AUTH_MODE=external (set AUTH_MODE=external, or remove it)`);
   }
+  problems.push(...oidcProblems(env, production));
+  return problems;
+}
+
+function oidcProblems(env: IdentityEnvironment, production: boolean): string[] {
+  const problems: string[] = [];
+  if (env.OIDC_ISSUER !== undefined) {
+    const why = issuerProblem(env.OIDC_ISSUER, production);
+    if (why) problems.push(`OIDC_ISSUER: ${env.OIDC_ISSUER} ${why}`);
+    if (env.AUTH_MODE === 'external')
+      problems.push('OIDC_ISSUER: has no effect with AUTH_MODE=external (people sign in at your authorization server); remove it');
+    if (!env.OIDC_SCOPES.split(' ').includes('openid')) problems.push('OIDC_SCOPES: must include openid (OpenID Connect sign-in)');
+  } else {
+    for (const k of ['ALLOWED_EMAIL_DOMAINS', 'ALLOWED_GROUPS', 'ADMIN_GROUPS'] as const)
+      if (splitList(env[k]).length)
+        problems.push(`${k}: only used with OpenID Connect sign-in (set OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET, or remove it)`);
+  }
+  for (const domain of splitList(env.ALLOWED_EMAIL_DOMAINS))
+    if (!/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i.test(domain))
+      problems.push(`ALLOWED_EMAIL_DOMAINS: ${domain} is not a domain name (write example.com, without @)`);
   return problems;
 }
 

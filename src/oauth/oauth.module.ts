@@ -1,4 +1,4 @@
-import { DynamicModule, MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
+import { DynamicModule, MiddlewareConsumer, Module, NestModule, type Provider, RequestMethod } from '@nestjs/common';
 import { PassportModule } from '@nestjs/passport';
 import { AuthModule } from '../auth/auth.module.js';
 import { AppConfig } from '../config/app-config.js';
@@ -30,16 +30,34 @@ import { DevLoginService } from './upstream/dev-login.service.js';
 import { GithubCallbackController } from './upstream/github-callback.controller.js';
 import { GithubLoginService } from './upstream/github-login.service.js';
 import { GithubStrategy } from './upstream/github.strategy.js';
+import { OidcCallbackController } from './upstream/oidc-callback.controller.js';
+import { OidcLoginService } from './upstream/oidc-login.service.js';
+import { SignInChoiceController } from './upstream/sign-in-choice.controller.js';
+import { SignInChoiceService } from './upstream/sign-in-choice.service.js';
+import { UpstreamAccessService } from './upstream/upstream-access.service.js';
 import { UpstreamLogin } from './upstream/upstream-login.js';
 
 /**
- * The in-process OAuth 2.1 authorization server. The upstream sign-in is GitHub when a GitHub app is
- * configured, otherwise (never in production) the local dev sign-in page.
+ * The in-process OAuth 2.1 authorization server. The upstream sign-in is GitHub and/or an OpenID
+ * provider (a choice page when both are configured), otherwise (never in production) the local dev
+ * sign-in page.
  */
 @Module({})
 export class OAuthModule implements NestModule {
   static forRoot(config: AppConfig): DynamicModule {
     const github = config.github !== undefined;
+    const oidc = config.oidc !== undefined;
+    const upstream: Provider[] = [
+      ...(github ? [GithubStrategy, GithubLoginService] : []),
+      ...(oidc ? [OidcLoginService] : []),
+      github && oidc
+        ? { provide: UpstreamLogin, useClass: SignInChoiceService }
+        : github
+          ? { provide: UpstreamLogin, useExisting: GithubLoginService }
+          : oidc
+            ? { provide: UpstreamLogin, useExisting: OidcLoginService }
+            : { provide: UpstreamLogin, useClass: DevLoginService },
+    ];
     return {
       module: OAuthModule,
       imports: [AuthModule, UsersModule, PassportModule],
@@ -51,7 +69,10 @@ export class OAuthModule implements NestModule {
         TokenController,
         RevocationController,
         IntrospectionController,
-        github ? GithubCallbackController : DevLoginController,
+        ...(github ? [GithubCallbackController] : []),
+        ...(oidc ? [OidcCallbackController] : []),
+        ...(github && oidc ? [SignInChoiceController] : []),
+        ...(!github && !oidc ? [DevLoginController] : []),
       ],
       providers: [
         ScopePolicy,
@@ -69,9 +90,8 @@ export class OAuthModule implements NestModule {
         GrantsRepository,
         TokenService,
         OAuthCleanupTask,
-        ...(github
-          ? [GithubStrategy, GithubLoginService, { provide: UpstreamLogin, useExisting: GithubLoginService }]
-          : [{ provide: UpstreamLogin, useClass: DevLoginService }]),
+        UpstreamAccessService,
+        ...upstream,
       ],
     };
   }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { SqlService } from '../database/sql.service.js';
 
-export type UpstreamProvider = 'github';
+export type UpstreamProvider = 'github' | 'oidc';
 
 /** A stored upstream token row; the `*Sealed` values are SecretBox ciphertexts, never plaintext. */
 export interface UpstreamTokenRow {

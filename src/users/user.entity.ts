@@ -35,4 +35,12 @@ export class UserEntity {
 
   @Column({ name: 'disabled_at', type: 'timestamptz', nullable: true })
   disabledAt: Date | null;
+
+  /** For source oidc: the verified email and groups of the last sign-in or refresh (re-checked at every refresh). */
+  @Column({ name: 'sign_in_claims', type: 'jsonb', nullable: true })
+  signInClaims: unknown;
+
+  /** When the identity provider last confirmed `signInClaims`. */
+  @Column({ name: 'sign_in_checked_at', type: 'timestamptz', nullable: true })
+  signInCheckedAt: Date | null;
 }

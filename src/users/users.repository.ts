@@ -4,7 +4,7 @@ import { SqlService } from '../database/sql.service.js';
 import { UserEntity } from './user.entity.js';
 
 const USER_COLUMNS = `id, source, github_id AS "githubId", login, name, issuer, subject, created_at AS "createdAt",
-  last_login_at AS "lastLoginAt", disabled_at AS "disabledAt"`;
+  last_login_at AS "lastLoginAt", disabled_at AS "disabledAt", sign_in_claims AS "signInClaims", sign_in_checked_at AS "signInCheckedAt"`;
 
 @Injectable()
 export class UsersRepository {
@@ -48,6 +48,11 @@ export class UsersRepository {
       [issuer, subject, login, name],
     );
     return rows[0];
+  }
+
+  /** Records what the identity provider just confirmed about the person (OIDC sign-in or refresh). */
+  async saveSignInClaims(userId: string, claims: object): Promise<void> {
+    await this.sql.query(`UPDATE users SET sign_in_claims = $2, sign_in_checked_at = now() WHERE id = $1`, [userId, JSON.stringify(claims)]);
   }
 
   findById(id: string): Promise<UserEntity | null> {

@@ -26,6 +26,8 @@ export interface TestIdpOptions {
   accessTokenClaims?: (accountId: string) => Record<string, unknown> | undefined;
   /** Registers an RFC 8693 token-exchange grant that issues ID-JAGs. */
   idJag?: boolean;
+  /** Refresh tokens for every client allowed the refresh_token grant, without offline_access + prompt=consent (as Keycloak does). */
+  alwaysIssueRefreshTokens?: boolean;
 }
 
 export const NOTES_SCOPES = 'notes:read notes:write';
@@ -175,6 +177,7 @@ export class TestIdp {
       enabledJWA: { idTokenSigningAlgValues: ['ES256'] },
       pkce: { required: () => true },
       ttl: { AccessToken: 600, ClientCredentials: 600, IdToken: 600, Grant: 3600, Session: 3600, Interaction: 600, RefreshToken: 3600 },
+      ...(this.options.alwaysIssueRefreshTokens ? { issueRefreshToken: (_ctx, client) => client.grantTypeAllowed('refresh_token') } : {}),
       extraTokenClaims: (_ctx, token) => {
         const accountId = (token as { accountId?: string }).accountId;
         return accountId ? this.options.accessTokenClaims?.(accountId) : undefined;
@@ -187,7 +190,8 @@ export class TestIdp {
         clientCredentials: { enabled: true },
         resourceIndicators: {
           enabled: true,
-          defaultResource: () => this.options.resource ?? 'urn:test:none',
+          // No resource configured (an upstream sign-in only): tokens for userinfo, no resource indicator.
+          defaultResource: () => this.options.resource,
           useGrantedResource: () => true,
           getResourceServerInfo: (_ctx, indicator) => {
             const resource = this.options.resource;

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config.js';
-import { AdminAccessService } from '../../auth/admin-access.service.js';
+import { PRIVILEGED_SCOPES } from '../../auth/scope-registry.service.js';
 import { randomToken, safeEqual, sha256 } from '../../common/crypto.js';
 import { isStorableText } from '../../common/text.js';
 import { AuditService } from '../../audit/audit.service.js';
@@ -9,6 +9,7 @@ import type { OAuthClient } from '../clients/oauth-client.js';
 import { redirectUriMatches } from '../clients/redirect-uri.js';
 import { OAuthError } from '../oauth-error.js';
 import { ScopePolicy } from '../scope-policy.service.js';
+import { UpstreamAccessService } from '../upstream/upstream-access.service.js';
 import { AuthorizationCodesRepository } from '../tokens/authorization-codes.repository.js';
 import { AuthorizePageError, AuthorizeRedirectError } from './authorize-errors.js';
 import type { AuthorizationRequest } from './authorization-request.js';
@@ -51,7 +52,7 @@ export class AuthorizationService {
     private readonly consents: ConsentsRepository,
     private readonly codes: AuthorizationCodesRepository,
     private readonly audit: AuditService,
-    private readonly admins: AdminAccessService,
+    private readonly access: UpstreamAccessService,
   ) {}
 
   /** Client and redirect URI first: until both are trusted, nothing may be redirected. */
@@ -168,6 +169,13 @@ export class AuthorizationService {
     return taken;
   }
 
+  /** The choice page between two sign-ins: the state must be live and this browser's, but is not used up yet. */
+  async checkUpstreamState(state: string | undefined, browser: string | undefined): Promise<void> {
+    if (!state || state.length > 200 || !browser) throw invalidState();
+    const pending = await this.requests.findByUpstreamState(sha256(state));
+    if (!pending?.flowHash || !safeEqual(sha256(browser), pending.flowHash)) throw invalidState();
+  }
+
   /** A signed-in browser approved: the request is used up here. */
   async take(request: AuthorizationRequest): Promise<AuthorizationRequest> {
     const taken = await this.requests.take(request.idHash);
@@ -184,8 +192,10 @@ export class AuthorizationService {
     request: Pick<AuthorizationRequest, 'clientId' | 'redirectUri' | 'redirectUriGiven' | 'state' | 'codeChallenge' | 'scopes' | 'resource'>,
     user: SignedInUser,
   ): Promise<string> {
-    // SECURITY 35: privileged scopes (admin) are granted only to ADMIN_GITHUB_LOGINS; others get the rest.
-    const scopes = this.admins.allowedScopes(user.login, request.scopes);
+    const access = await this.access.atAuthorization(user.userId, user.login);
+    if (!access.allowed) return this.errorRedirect(request.redirectUri, request.state, 'access_denied', access.reason);
+    // SECURITY 35: privileged scopes (admin) only for ADMIN_GITHUB_LOGINS or ADMIN_GROUPS; others get the rest.
+    const scopes = request.scopes.filter((s) => access.admin || !PRIVILEGED_SCOPES.has(s));
     if (scopes.length === 0) {
       return this.errorRedirect(request.redirectUri, request.state, 'access_denied', 'The requested scope is reserved for administrators');
     }
@@ -230,6 +240,10 @@ export class AuthorizationService {
     }
     return values[0];
   }
+}
+
+function invalidState(): AuthorizePageError {
+  return new AuthorizePageError(400, 'Invalid sign-in state', 'This sign-in link is invalid, expired or was already used. Start again from your MCP client.');
 }
 
 function single(value: unknown): string | undefined {

@@ -78,6 +78,6 @@ export class AuthorizeController {
       const taken = await this.authz.take(pending);
       return res.redirect(302, await this.authz.complete(taken, user));
     }
-    this.upstream.start(req, res, await this.authz.beginUpstream(pending));
+    await this.upstream.start(req, res, await this.authz.beginUpstream(pending));
   }
 }

@@ -6,6 +6,8 @@ export interface AuthorizationCode {
   clientId: string;
   userId: string;
   login: string;
+  /** github, dev or oidc: whose rules decide the privileged scopes. */
+  userSource: string;
   redirectUri: string;
   redirectUriGiven: boolean;
   codeChallenge: string;
@@ -17,7 +19,7 @@ export interface AuthorizationCode {
   userDisabledAt: Date | null;
 }
 
-const COLUMNS = `c.code_hash AS "codeHash", c.client_id AS "clientId", c.user_id AS "userId", u.login, c.redirect_uri AS "redirectUri", c.redirect_uri_given AS "redirectUriGiven",
+const COLUMNS = `c.code_hash AS "codeHash", c.client_id AS "clientId", c.user_id AS "userId", u.login, u.source AS "userSource", c.redirect_uri AS "redirectUri", c.redirect_uri_given AS "redirectUriGiven",
   c.code_challenge AS "codeChallenge", c.scopes, c.resource, c.expires_at <= now() AS expired, c.used_at AS "usedAt", c.grant_id AS "grantId",
   u.disabled_at AS "userDisabledAt"`;
 
@@ -26,7 +28,7 @@ const COLUMNS = `c.code_hash AS "codeHash", c.client_id AS "clientId", c.user_id
 export class AuthorizationCodesRepository {
   constructor(private readonly sql: SqlService) {}
 
-  async insert(c: Omit<AuthorizationCode, 'login' | 'expired' | 'usedAt' | 'grantId' | 'userDisabledAt'>, ttlSeconds: number): Promise<void> {
+  async insert(c: Omit<AuthorizationCode, 'login' | 'userSource' | 'expired' | 'usedAt' | 'grantId' | 'userDisabledAt'>, ttlSeconds: number): Promise<void> {
     await this.sql.query(
       `INSERT INTO authorization_codes (code_hash, client_id, user_id, redirect_uri, redirect_uri_given, code_challenge, scopes, resource, expires_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now() + make_interval(secs => $9))`,

@@ -21,6 +21,7 @@ export interface RefreshTokenRecord {
   usedAt: Date | null;
   userId: string;
   login: string;
+  userSource: string;
   clientId: string;
   grantScopes: string[];
   resource: string;
@@ -58,7 +59,7 @@ export class GrantsRepository {
   async findRefresh(tokenHash: string): Promise<RefreshTokenRecord | undefined> {
     const rows = await this.sql.query<RefreshTokenRecord>(
       `SELECT r.grant_id AS "grantId", r.scopes, r.expires_at <= now() AS expired, r.used_at AS "usedAt",
-              g.user_id AS "userId", u.login, g.client_id AS "clientId", g.scopes AS "grantScopes", g.resource,
+              g.user_id AS "userId", u.login, u.source AS "userSource", g.client_id AS "clientId", g.scopes AS "grantScopes", g.resource,
               g.revoked_at AS "grantRevokedAt", u.disabled_at AS "userDisabledAt"
        FROM refresh_tokens r JOIN grants g ON g.id = r.grant_id JOIN users u ON u.id = g.user_id
        WHERE r.token_hash = $1`,

@@ -11,6 +11,7 @@ import type { OAuthClient } from '../clients/oauth-client.js';
 import { isConfidential } from '../clients/oauth-client.js';
 import { OAuthError } from '../oauth-error.js';
 import { OFFLINE_ACCESS, ScopePolicy } from '../scope-policy.service.js';
+import { UpstreamAccessService } from '../upstream/upstream-access.service.js';
 import { AuthorizationCodesRepository } from './authorization-codes.repository.js';
 import { GrantsRepository, type IssuedRefresh } from './grants.repository.js';
 
@@ -41,6 +42,7 @@ export class TokenService {
     private readonly scopes: ScopePolicy,
     private readonly audit: AuditService,
     private readonly admins: AdminAccessService,
+    private readonly access: UpstreamAccessService,
   ) {}
 
   async exchange(client: OAuthClient, form: Form): Promise<TokenResponse> {
@@ -112,7 +114,10 @@ export class TokenService {
       clientId: client.clientId,
       credential: `grant:${grantId}`,
     });
-    return this.respond({ userId: row.userId, login: row.login, clientId: client.clientId, scopes: row.scopes, grantId }, refresh?.token);
+    return this.respond(
+      { userId: row.userId, login: row.login, clientId: client.clientId, scopes: row.scopes, grantId, privilegesFromIdp: row.userSource === 'oidc' },
+      refresh?.token,
+    );
   }
 
   private async refresh(client: OAuthClient, form: Form, resource: string | undefined): Promise<TokenResponse> {
@@ -131,8 +136,16 @@ export class TokenService {
     if (rec.expired) throw new OAuthError('invalid_grant', 'The refresh token has expired');
     if (rec.userDisabledAt) throw new OAuthError('invalid_grant', 'The account has been disabled');
     if (resource !== undefined && resource !== rec.resource) throw new OAuthError('invalid_target', 'resource differs from the original grant');
+    // Allow-lists (GitHub, identity provider groups and domains) again: whoever was removed loses access now.
+    const access = await this.access.atRefresh(rec.userId, rec.login);
+    if (!access.allowed) {
+      if (access.unavailable) throw new OAuthError('server_error', access.reason, { status: 503 });
+      await this.revocation.revokeGrant(rec.grantId, 'no longer allowed at refresh');
+      this.audit.record({ kind: 'auth', target: 'token.refresh_token', outcome: 'denied', userId: rec.userId, login: rec.login, clientId: client.clientId });
+      throw new OAuthError('invalid_grant', access.reason);
+    }
     // SECURITY 35: privileged scopes only while the person is still an administrator.
-    const held = this.admins.allowedScopes(rec.login, rec.scopes);
+    const held = rec.scopes.filter((s) => access.admin || !PRIVILEGED_SCOPES.has(s));
     const requested = form.scope === undefined ? held : this.scopes.parse(str(form.scope));
     // RFC 6749 §6: a refresh may narrow the scope, never widen it.
     const wider = requested.filter((s) => !held.includes(s));
@@ -142,7 +155,10 @@ export class TokenService {
       await this.revocation.revokeGrant(rec.grantId, 'refresh token raced');
       throw new OAuthError('invalid_grant', 'The refresh token has already been used');
     }
-    return this.respond({ userId: rec.userId, login: rec.login, clientId: client.clientId, scopes: requested, grantId: rec.grantId }, next.token);
+    return this.respond(
+      { userId: rec.userId, login: rec.login, clientId: client.clientId, scopes: requested, grantId: rec.grantId, privilegesFromIdp: access.byIdp },
+      next.token,
+    );
   }
 
   private async clientCredentials(client: OAuthClient, form: Form, _resource: string | undefined): Promise<TokenResponse> {
@@ -157,7 +173,7 @@ export class TokenService {
   }
 
   private async respond(
-    g: { userId?: string; login?: string; clientId: string; scopes: string[]; grantId?: string },
+    g: { userId?: string; login?: string; clientId: string; scopes: string[]; grantId?: string; privilegesFromIdp?: boolean },
     refreshToken: string | undefined,
   ): Promise<TokenResponse> {
     const { token, expiresIn } = await this.accessTokens.issue({ ...g, audience: this.config.resourceUrl });

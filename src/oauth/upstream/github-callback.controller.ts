@@ -4,7 +4,6 @@ import { Public } from '../../common/public.decorator.js';
 import { AuditService } from '../../audit/audit.service.js';
 import { UpstreamTokensService } from '../../users/upstream-tokens.service.js';
 import { UsersRepository } from '../../users/users.repository.js';
-import { AuthorizePageError } from '../authorize/authorize-errors.js';
 import { AuthorizePageFilter } from '../authorize/authorize-page.filter.js';
 import { AuthorizationService } from '../authorize/authorization.service.js';
 import { BrowserSessionService } from '../authorize/browser-session.service.js';
@@ -41,12 +40,19 @@ export class GithubCallbackController {
       identity = await this.github.identify(req, res);
     } catch (e) {
       this.logger.warn(`GitHub code exchange failed: ${(e as Error).message}`);
-      throw new AuthorizePageError(502, 'GitHub sign-in failed', 'GitHub did not confirm the sign-in. Start again from your MCP client.');
+      return this.completion.refuse(
+        res,
+        request,
+        'GitHub sign-in failed',
+        'GitHub did not confirm the sign-in. Start again from your MCP client.',
+        'server_error',
+      );
     }
     if (!(await this.github.isAllowed(identity))) {
       this.audit.record({ kind: 'auth', target: 'github-login', outcome: 'denied', clientId: request.clientId, detail: { login: identity.login } });
-      throw new AuthorizePageError(
-        403,
+      return this.completion.refuse(
+        res,
+        request,
         'Access not allowed',
         `The GitHub account ${identity.login} is not allowed to use this server. Ask an administrator to add you.`,
       );
