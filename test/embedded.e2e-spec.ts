@@ -1,6 +1,7 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../src/config/app-config.js';
 import { EnvironmentError } from '../src/config/environment.js';
@@ -28,7 +29,8 @@ describe('embedded database (DATABASE_URL unset)', () => {
       expect(first.config.databaseUrl).toBeUndefined();
       const ds = first.app.get(DataSource);
       const url = (ds.options as { url?: string }).url;
-      expect(url).toMatch(/^postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres$/);
+      expect(url).toMatch(/^postgres:\/\/postgres:[\w-]{43}@127\.0\.0\.1:\d+\/postgres$/);
+      expect(new URL(url!).password).toBe(readFileSync(join(dataDir, 'embedded-postgres.password'), 'utf8'));
       expect(url).not.toBe(process.env.E2E_DATABASE_URL);
       const lock = JSON.parse(readFileSync(join(dataDir, 'embedded-postgres.json'), 'utf8')) as { pid: number; port: number };
       expect(lock.pid).toBe(process.pid);
@@ -53,6 +55,10 @@ describe('embedded database (DATABASE_URL unset)', () => {
     expect(existsSync(join(dataDir, 'pgdata'))).toBe(true);
     expect(existsSync(join(dataDir, 'embedded-postgres.json'))).toBe(false); // the engine stopped and let go of the folder
     expect(existsSync(join(dataDir, 'key-encryption-secret'))).toBe(true);
+    expect(mode(dataDir)).toBe(0o700);
+    expect(mode(join(dataDir, 'key-encryption-secret'))).toBe(0o600);
+    expect(mode(join(dataDir, 'embedded-postgres.password'))).toBe(0o600);
+    expect(openToOthers(dataDir)).toEqual([]);
 
     const second = await startTestApp(env);
     try {
@@ -120,6 +126,74 @@ describe('embedded database (DATABASE_URL unset)', () => {
     });
   });
 
+  describe('only the owner of DATA_DIR can use the engine (issue 7 item 10)', () => {
+    let engine: EmbeddedPostgres;
+    let url: string;
+    const dir = join(mkdtempSync(join(tmpdir(), 'mcp-private-')), 'data');
+    beforeAll(async () => {
+      // An existing, world-readable DATA_DIR (as earlier versions left it) is tightened at start.
+      mkdirSync(dir, { mode: 0o755 });
+      chmodSync(dir, 0o755);
+      engine = new EmbeddedPostgres(dir);
+      url = await engine.start();
+    });
+    afterAll(async () => {
+      await engine?.stop();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('refuses a connection without the password, or with a wrong one, before PGlite sees it', async () => {
+      const noPassword = new URL(url);
+      noPassword.password = '';
+      await expect(PgWire.connect(noPassword.toString())).rejects.toThrow(/password authentication failed/);
+      const wrong = new URL(url);
+      wrong.password = 'x'.repeat(43);
+      await expect(PgWire.connect(wrong.toString())).rejects.toThrow(/password authentication failed/);
+      const client = new pg.Client({ connectionString: noPassword.toString(), password: 'guess' });
+      await expect(client.connect()).rejects.toThrow(/password authentication failed/);
+      await client.end().catch(() => undefined);
+      // With the password from DATA_DIR it works, and the refused attempts left the session usable.
+      const owner = new pg.Client({ connectionString: url });
+      await owner.connect();
+      try {
+        expect((await owner.query<{ v: string }>("SELECT 'ok' AS v")).rows).toEqual([{ v: 'ok' }]);
+      } finally {
+        await owner.end();
+      }
+    });
+
+    it('closes a connection whose startup message claims an oversized length', async () => {
+      const { connect } = await import('node:net');
+      const socket = connect({ host: '127.0.0.1', port: Number(new URL(url).port) });
+      const closed = new Promise<Buffer>((resolve) => {
+        const chunks: Buffer[] = [];
+        socket.on('data', (d: Buffer) => chunks.push(d));
+        socket.on('close', () => resolve(Buffer.concat(chunks)));
+      });
+      const header = Buffer.alloc(8);
+      header.writeInt32BE(1 << 30, 0);
+      header.writeInt32BE(196608, 4);
+      socket.write(header);
+      expect((await closed).toString('latin1')).toContain('invalid startup packet length');
+    });
+
+    it('keeps DATA_DIR 0700 and the password and lock files 0600; a second process joins with the password', async () => {
+      expect(mode(dir)).toBe(0o700);
+      expect(mode(join(dir, 'embedded-postgres.password'))).toBe(0o600);
+      expect(mode(join(dir, 'embedded-postgres.json'))).toBe(0o600);
+      // PGlite unpacks its initial files as 0666; none is left open to group or others.
+      expect(openToOthers(join(dir, 'pgdata'))).toEqual([]);
+      // Another process of the same user (the token CLI while the server runs) joins with the password file.
+      const { execFile } = await import('node:child_process');
+      const { promisify } = await import('node:util');
+      const engineModule = join(process.cwd(), 'dist-test/src/database/embedded-postgres.js');
+      const script = `const { EmbeddedPostgres } = await import(${JSON.stringify(engineModule)}); process.stdout.write(await new EmbeddedPostgres(${JSON.stringify(dir)}).start());`;
+      // (Asynchronously: this process serves the engine the child connects to.)
+      const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+      expect(stdout).toBe(url);
+    });
+  });
+
   describe('in production', () => {
     it('refuses to start without DATABASE_URL, naming it at config validation', () => {
       let error: unknown;
@@ -146,3 +220,18 @@ describe('embedded database (DATABASE_URL unset)', () => {
     });
   });
 });
+
+function mode(path: string): number {
+  return statSync(path).mode & 0o777;
+}
+
+/** Paths under `dir` (itself included) with any group or other permission bit. */
+function openToOthers(dir: string): string[] {
+  const found = mode(dir) & 0o077 ? [dir] : [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) found.push(...openToOthers(path));
+    else if (mode(path) & 0o077) found.push(path);
+  }
+  return found;
+}

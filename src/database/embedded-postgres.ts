@@ -1,7 +1,8 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { ensurePrivateDir, readOrCreateSecret, restrictTree } from '../common/private-files.js';
 import { PGliteWireServer } from './pglite-wire-server.js';
 
 interface LockFile {
@@ -14,26 +15,35 @@ interface LockFile {
  * talks to it with the same `pg` driver and migrations as to a real Postgres. A second process on the
  * same DATA_DIR (the token CLI while the server runs) reuses the running engine instead of opening
  * the data folder twice.
+ *
+ * Only the owner of DATA_DIR can use it: the folder is 0700 and its files 0600 (PGlite unpacks its
+ * initial data files as 0666), and the wire server asks every connection for a random password kept
+ * in DATA_DIR/embedded-postgres.password (0600), so no other local process connects as superuser.
  */
 export class EmbeddedPostgres {
   private db?: PGlite;
   private server?: PGliteWireServer;
   private readonly lockPath: string;
+  private readonly passwordPath: string;
 
   constructor(private readonly dataDir: string) {
     this.lockPath = join(dataDir, 'embedded-postgres.json');
+    this.passwordPath = join(dataDir, 'embedded-postgres.password');
   }
 
-  /** Starts (or joins) the engine and returns a connection URL. */
+  /** Starts (or joins) the engine and returns a connection URL (with the password). */
   async start(): Promise<string> {
+    ensurePrivateDir(this.dataDir);
+    const { secret: password } = readOrCreateSecret(this.passwordPath);
     const running = await this.findRunning();
-    if (running) return urlFor(running.port);
-    mkdirSync(this.dataDir, { recursive: true });
-    this.db = await PGlite.create(join(this.dataDir, 'pgdata'));
-    this.server = new PGliteWireServer(this.db);
+    if (running) return urlFor(running.port, password);
+    const pgdata = join(this.dataDir, 'pgdata');
+    this.db = await PGlite.create(pgdata);
+    restrictTree(pgdata);
+    this.server = new PGliteWireServer(this.db, password);
     const port = await this.server.listen('127.0.0.1', 0);
-    writeFileSync(this.lockPath, JSON.stringify({ pid: process.pid, port } satisfies LockFile));
-    return urlFor(port);
+    writeFileSync(this.lockPath, JSON.stringify({ pid: process.pid, port } satisfies LockFile), { mode: 0o600 });
+    return urlFor(port, password);
   }
 
   get owned(): boolean {
@@ -46,6 +56,7 @@ export class EmbeddedPostgres {
     await this.db.close();
     this.db = undefined;
     rmSync(this.lockPath, { force: true });
+    restrictTree(join(this.dataDir, 'pgdata')); // files PGlite wrote while running (e.g. pg_internal.init, 0644)
   }
 
   private async findRunning(): Promise<LockFile | undefined> {
@@ -60,8 +71,8 @@ export class EmbeddedPostgres {
   }
 }
 
-function urlFor(port: number): string {
-  return `postgres://postgres@127.0.0.1:${port}/postgres`;
+function urlFor(port: number, password: string): string {
+  return `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
 }
 
 function isAlive(pid: number): boolean {

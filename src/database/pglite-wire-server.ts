@@ -1,5 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { PGlite } from '@electric-sql/pglite';
+import { safeEqual } from '../common/crypto.js';
 
 const SSL_REQUEST = 80877103;
 const GSSENC_REQUEST = 80877104;
@@ -9,6 +10,10 @@ const QUERY = 0x51; // 'Q'
 const FLUSH = 0x48; // 'H'
 const TERMINATE = 0x58; // 'X'
 const NOTIFICATION_RESPONSE = 0x41; // 'A'
+const PASSWORD = 0x70; // 'p'
+/** Messages before authentication are small (startup parameters, a password); anything larger is refused unread. */
+const MAX_UNAUTHENTICATED_MESSAGE = 16 * 1024;
+const AUTH_CLEARTEXT = Buffer.from([0x52, 0, 0, 0, 8, 0, 0, 0, 3]); // AuthenticationCleartextPassword
 const SYNC_MESSAGE = Buffer.from([SYNC, 0, 0, 0, 4]);
 /** A simple Query of the empty string (answered with EmptyQueryResponse). */
 const EMPTY_QUERY = Buffer.from([QUERY, 0, 0, 0, 5, 0]);
@@ -62,7 +67,14 @@ export class PGliteWireServer {
   /** Connections that LISTEN, by channel. */
   private readonly listeners = new Map<string, Set<WireConnection>>();
 
-  constructor(readonly db: PGlite) {}
+  /**
+   * `password`: every connection must send it (PostgreSQL protocol 3.0, AuthenticationCleartextPassword;
+   * the server listens on loopback only) before PGlite sees its startup message.
+   */
+  constructor(
+    readonly db: PGlite,
+    readonly password: string,
+  ) {}
 
   /** Listens on host:port (0 picks a free port) and returns the port. */
   async listen(host: string, port: number): Promise<number> {
@@ -122,6 +134,8 @@ export class PGliteWireServer {
 class WireConnection {
   private buffer: Buffer = Buffer.alloc(0);
   private started = false;
+  /** The startup message, held back until the password has been checked. */
+  private startup?: Buffer;
   private unit: Buffer[] = [];
   private work: Promise<void> = Promise.resolve();
   private release?: () => void;
@@ -193,9 +207,14 @@ class WireConnection {
   private onData(chunk: Buffer): void {
     this.buffer = this.buffer.length ? Buffer.concat([this.buffer, chunk]) : chunk;
     while (!this.closed) {
+      if (this.startup) {
+        if (!this.authenticate()) return;
+        continue;
+      }
       if (!this.started) {
         if (this.buffer.length < 8) return;
         const length = this.buffer.readInt32BE(0);
+        if (length < 8 || length > MAX_UNAUTHENTICATED_MESSAGE) return this.refuse('08P01', 'invalid startup packet length');
         if (this.buffer.length < length) return;
         const code = this.buffer.readInt32BE(4);
         const message = this.buffer.subarray(0, length);
@@ -208,8 +227,8 @@ class WireConnection {
           void this.close();
           return;
         }
-        this.started = true;
-        this.submit([message], true);
+        this.startup = Buffer.from(message);
+        this.socket.write(AUTH_CLEARTEXT);
         continue;
       }
       if (this.buffer.length < 5) return;
@@ -229,6 +248,41 @@ class WireConnection {
         this.submit(unit, type !== FLUSH);
       }
     }
+  }
+
+  /**
+   * Reads the PasswordMessage that answers AuthenticationCleartextPassword; on the right password hands
+   * the held startup message to PGlite. Returns false while the message is incomplete or after a refusal.
+   */
+  private authenticate(): boolean {
+    if (this.buffer.length < 5) return false;
+    const length = 1 + this.buffer.readInt32BE(1);
+    if (this.buffer[0] !== PASSWORD || length < 5 || length > MAX_UNAUTHENTICATED_MESSAGE) {
+      this.refuse('28P01', 'password authentication failed for user "postgres"');
+      return false;
+    }
+    if (this.buffer.length < length) return false;
+    const given = this.buffer.subarray(5, length).toString('utf8').replace(/\0$/, '');
+    this.buffer = this.buffer.subarray(length);
+    if (!safeEqual(given, this.server.password)) {
+      this.refuse('28P01', 'password authentication failed for user "postgres"');
+      return false;
+    }
+    const startup = this.startup!;
+    this.startup = undefined;
+    this.started = true;
+    this.submit([startup], true);
+    return true;
+  }
+
+  /** Sends a FATAL ErrorResponse (PostgreSQL protocol 3.0, 53.7) and closes the connection. */
+  private refuse(code: string, message: string): void {
+    const fields = Buffer.concat([field('S', 'FATAL'), field('V', 'FATAL'), field('C', code), field('M', message), Buffer.from([0])]);
+    const header = Buffer.alloc(5);
+    header[0] = 0x45; // 'E'
+    header.writeInt32BE(4 + fields.length, 1);
+    this.closed = true;
+    this.socket.end(Buffer.concat([header, fields]));
   }
 
   /** Runs a unit after this connection's previous ones; `complete` = it ends at a Sync or Query. */
@@ -261,4 +315,8 @@ class WireConnection {
     this.release = undefined;
     release?.();
   }
+}
+
+function field(type: string, value: string): Buffer {
+  return Buffer.concat([Buffer.from(type), Buffer.from(value, 'utf8'), Buffer.from([0])]);
 }

@@ -1,7 +1,6 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { Logger } from '@nestjs/common';
+import { ensurePrivateDir, readOrCreateSecret } from '../common/private-files.js';
 import { type AppConfig } from '../config/app-config.js';
 
 /**
@@ -12,11 +11,8 @@ export function resolveKeyEncryptionSecret(config: AppConfig): string {
   if (config.keyEncryptionSecret) return config.keyEncryptionSecret;
   if (config.isProduction) throw new Error('KEY_ENCRYPTION_SECRET is required in production');
   const file = join(config.dataDir, 'key-encryption-secret');
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  mkdirSync(config.dataDir, { recursive: true });
-  const secret = randomBytes(48).toString('base64url');
-  writeFileSync(file, secret, { mode: 0o600 });
-  chmodSync(file, 0o600);
-  new Logger('Keys').warn(`KEY_ENCRYPTION_SECRET is not set; generated a local one in ${file} (set it explicitly outside local use)`);
+  ensurePrivateDir(config.dataDir);
+  const { secret, created } = readOrCreateSecret(file, 48);
+  if (created) new Logger('Keys').warn(`KEY_ENCRYPTION_SECRET is not set; generated a local one in ${file} (set it explicitly outside local use)`);
   return secret;
 }

@@ -1,19 +1,21 @@
 import { connect, type Socket } from 'node:net';
 
 /**
- * A bare Postgres wire-protocol client (protocol 3.0, trust auth) that sends exactly the messages a
+ * A bare Postgres wire-protocol client (protocol 3.0; trust or cleartext-password auth) that sends exactly the messages a
  * test asks for, in the TCP writes it asks for: enough to reproduce how a driver's extended query
  * can reach the server in several pieces.
  */
 export class PgWire {
   private buffer = Buffer.alloc(0);
   private waiters: Array<() => void> = [];
+  private closed = false;
 
   private constructor(private readonly socket: Socket) {
     socket.on('data', (d: Buffer) => {
       this.buffer = Buffer.concat([this.buffer, d]);
       for (const w of this.waiters.splice(0)) w();
     });
+    socket.on('close', () => (this.closed = true));
   }
 
   static async connect(url: string): Promise<PgWire> {
@@ -35,8 +37,33 @@ export class PgWire {
     startup.writeInt32BE(8 + params.length, 0);
     startup.writeInt32BE(196608, 4);
     socket.write(Buffer.concat([startup, params]));
-    await wire.readyForQuery();
+    let [type, payload] = await wire.next();
+    if (type === 'R' && payload.readInt32BE(0) === 3) {
+      wire.send(message('p', cstr(decodeURIComponent(u.password))));
+      [type, payload] = await wire.next();
+    }
+    if (type === 'E') throw new Error(`refused: ${PgWire.rows([[type, payload]]).error}`);
+    const reply = await wire.readyForQuery();
+    const refused = PgWire.rows(reply).error;
+    if (refused !== undefined) throw new Error(`refused: ${refused}`);
     return wire;
+  }
+
+  /** Takes the next whole message off the buffer. */
+  async next(timeoutMs = 5000): Promise<[string, Buffer]> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const [first] = splitMessages(this.buffer);
+      if (first) {
+        this.buffer = this.buffer.subarray(5 + first[1].length);
+        return first;
+      }
+      if (this.closed || Date.now() > deadline) throw new Error(this.closed ? 'connection closed' : 'no message in time');
+      await new Promise<void>((resolve) => {
+        this.waiters.push(resolve);
+        setTimeout(resolve, 50);
+      });
+    }
   }
 
   send(...messages: Buffer[]): void {
