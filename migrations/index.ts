@@ -9,6 +9,7 @@ import { AddFederatedUsers1796008054760 } from './1796008054760-AddFederatedUser
 import { AddSigningKeyMaxTokenTtl1796008959604 } from './1796008959604-AddSigningKeyMaxTokenTtl.js';
 import { AddClientApplicationTypeAndScopeCatalogue1796012000000 } from './1796012000000-AddClientApplicationTypeAndScopeCatalogue.js';
 import { AddSignInClaims1796012100000 } from './1796012100000-AddSignInClaims.js';
+import { OwnerScopedNoteSearch1796013000000 } from './1796013000000-OwnerScopedNoteSearch.js';
 
 /** Every migration, in order. Add new ones at the end; never edit one that has landed. */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   AddSigningKeyMaxTokenTtl1796008959604,
   AddClientApplicationTypeAndScopeCatalogue1796012000000,
   AddSignInClaims1796012100000,
+  OwnerScopedNoteSearch1796013000000,
 ];

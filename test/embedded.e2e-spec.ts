@@ -74,62 +74,11 @@ describe('embedded database (DATABASE_URL unset)', () => {
     }
   });
 
-  describe('several connections to the one embedded session', () => {
+  // One engine for the two groups below (starting PGlite is the slow part on a loaded machine).
+  describe('one engine started directly', () => {
     let engine: EmbeddedPostgres;
     let url: string;
-    const dir = mkdtempSync(join(tmpdir(), 'mcp-wire-'));
-    beforeAll(async () => {
-      engine = new EmbeddedPostgres(dir);
-      url = await engine.start();
-    });
-    afterAll(async () => {
-      await engine?.stop();
-      rmSync(dir, { recursive: true, force: true });
-    });
-
-    it("a connection's extended query runs its own statement even when another connection's query arrives in between", async () => {
-      // A driver's Parse and Bind can reach the server in separate TCP reads (large parameters, another process).
-      const alice = await PgWire.connect(url);
-      const bob = await PgWire.connect(url);
-      try {
-        alice.send(wire.parse("SELECT 'alice:' || $1::text AS v"));
-        await new Promise((r) => setTimeout(r, 50));
-        bob.send(wire.parse("SELECT 'bob:' || $1::text AS v"), wire.bind('bob-param'), wire.execute(), wire.sync());
-        expect(PgWire.rows(await bob.readyForQuery())).toEqual({ rows: [['bob:bob-param']] });
-        alice.send(wire.bind('alice-param'), wire.execute(), wire.sync());
-        expect(PgWire.rows(await alice.readyForQuery())).toEqual({ rows: [['alice:alice-param']] });
-      } finally {
-        alice.close();
-        bob.close();
-      }
-    });
-
-    it("another connection's open transaction is not visible to, nor ended by, a second connection", async () => {
-      const alice = await PgWire.connect(url);
-      const bob = await PgWire.connect(url);
-      try {
-        alice.send(wire.query('CREATE TABLE IF NOT EXISTS wire_tx (v text)'));
-        await alice.readyForQuery();
-        alice.send(wire.query("BEGIN; INSERT INTO wire_tx VALUES ('uncommitted')"));
-        await alice.readyForQuery();
-        bob.send(wire.query('SELECT count(*)::text FROM wire_tx'));
-        const seenByBob = bob.readyForQuery();
-        // Bob waits for Alice's transaction (one session cannot run both); Alice rolls back.
-        await new Promise((r) => setTimeout(r, 50));
-        alice.send(wire.query('ROLLBACK'));
-        await alice.readyForQuery();
-        expect(PgWire.rows(await seenByBob)).toEqual({ rows: [['0']] });
-      } finally {
-        alice.close();
-        bob.close();
-      }
-    });
-  });
-
-  describe('only the owner of DATA_DIR can use the engine (issue 7 item 10)', () => {
-    let engine: EmbeddedPostgres;
-    let url: string;
-    const dir = join(mkdtempSync(join(tmpdir(), 'mcp-private-')), 'data');
+    const dir = join(mkdtempSync(join(tmpdir(), 'mcp-wire-')), 'data');
     beforeAll(async () => {
       // An existing, world-readable DATA_DIR (as earlier versions left it) is tightened at start.
       mkdirSync(dir, { mode: 0o755 });
@@ -142,55 +91,97 @@ describe('embedded database (DATABASE_URL unset)', () => {
       rmSync(dir, { recursive: true, force: true });
     });
 
-    it('refuses a connection without the password, or with a wrong one, before PGlite sees it', async () => {
-      const noPassword = new URL(url);
-      noPassword.password = '';
-      await expect(PgWire.connect(noPassword.toString())).rejects.toThrow(/password authentication failed/);
-      const wrong = new URL(url);
-      wrong.password = 'x'.repeat(43);
-      await expect(PgWire.connect(wrong.toString())).rejects.toThrow(/password authentication failed/);
-      const client = new pg.Client({ connectionString: noPassword.toString(), password: 'guess' });
-      await expect(client.connect()).rejects.toThrow(/password authentication failed/);
-      await client.end().catch(() => undefined);
-      // With the password from DATA_DIR it works, and the refused attempts left the session usable.
-      const owner = new pg.Client({ connectionString: url });
-      await owner.connect();
-      try {
-        expect((await owner.query<{ v: string }>("SELECT 'ok' AS v")).rows).toEqual([{ v: 'ok' }]);
-      } finally {
-        await owner.end();
-      }
-    });
-
-    it('closes a connection whose startup message claims an oversized length', async () => {
-      const { connect } = await import('node:net');
-      const socket = connect({ host: '127.0.0.1', port: Number(new URL(url).port) });
-      const closed = new Promise<Buffer>((resolve) => {
-        const chunks: Buffer[] = [];
-        socket.on('data', (d: Buffer) => chunks.push(d));
-        socket.on('close', () => resolve(Buffer.concat(chunks)));
+    describe('several connections to the one embedded session', () => {
+      it("a connection's extended query runs its own statement even when another connection's query arrives in between", async () => {
+        // A driver's Parse and Bind can reach the server in separate TCP reads (large parameters, another process).
+        const alice = await PgWire.connect(url);
+        const bob = await PgWire.connect(url);
+        try {
+          alice.send(wire.parse("SELECT 'alice:' || $1::text AS v"));
+          await new Promise((r) => setTimeout(r, 50));
+          bob.send(wire.parse("SELECT 'bob:' || $1::text AS v"), wire.bind('bob-param'), wire.execute(), wire.sync());
+          expect(PgWire.rows(await bob.readyForQuery())).toEqual({ rows: [['bob:bob-param']] });
+          alice.send(wire.bind('alice-param'), wire.execute(), wire.sync());
+          expect(PgWire.rows(await alice.readyForQuery())).toEqual({ rows: [['alice:alice-param']] });
+        } finally {
+          alice.close();
+          bob.close();
+        }
       });
-      const header = Buffer.alloc(8);
-      header.writeInt32BE(1 << 30, 0);
-      header.writeInt32BE(196608, 4);
-      socket.write(header);
-      expect((await closed).toString('latin1')).toContain('invalid startup packet length');
+
+      it("another connection's open transaction is not visible to, nor ended by, a second connection", async () => {
+        const alice = await PgWire.connect(url);
+        const bob = await PgWire.connect(url);
+        try {
+          alice.send(wire.query('CREATE TABLE IF NOT EXISTS wire_tx (v text)'));
+          await alice.readyForQuery();
+          alice.send(wire.query("BEGIN; INSERT INTO wire_tx VALUES ('uncommitted')"));
+          await alice.readyForQuery();
+          bob.send(wire.query('SELECT count(*)::text FROM wire_tx'));
+          const seenByBob = bob.readyForQuery();
+          // Bob waits for Alice's transaction (one session cannot run both); Alice rolls back.
+          await new Promise((r) => setTimeout(r, 50));
+          alice.send(wire.query('ROLLBACK'));
+          await alice.readyForQuery();
+          expect(PgWire.rows(await seenByBob)).toEqual({ rows: [['0']] });
+        } finally {
+          alice.close();
+          bob.close();
+        }
+      });
     });
 
-    it('keeps DATA_DIR 0700 and the password and lock files 0600; a second process joins with the password', async () => {
-      expect(mode(dir)).toBe(0o700);
-      expect(mode(join(dir, 'embedded-postgres.password'))).toBe(0o600);
-      expect(mode(join(dir, 'embedded-postgres.json'))).toBe(0o600);
-      // PGlite unpacks its initial files as 0666; none is left open to group or others.
-      expect(openToOthers(join(dir, 'pgdata'))).toEqual([]);
-      // Another process of the same user (the token CLI while the server runs) joins with the password file.
-      const { execFile } = await import('node:child_process');
-      const { promisify } = await import('node:util');
-      const engineModule = join(process.cwd(), 'dist-test/src/database/embedded-postgres.js');
-      const script = `const { EmbeddedPostgres } = await import(${JSON.stringify(engineModule)}); process.stdout.write(await new EmbeddedPostgres(${JSON.stringify(dir)}).start());`;
-      // (Asynchronously: this process serves the engine the child connects to.)
-      const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
-      expect(stdout).toBe(url);
+    describe('only the owner of DATA_DIR can use the engine (issue 7 item 10)', () => {
+      it('refuses a connection without the password, or with a wrong one, before PGlite sees it', async () => {
+        const noPassword = new URL(url);
+        noPassword.password = '';
+        await expect(PgWire.connect(noPassword.toString())).rejects.toThrow(/password authentication failed/);
+        const wrong = new URL(url);
+        wrong.password = 'x'.repeat(43);
+        await expect(PgWire.connect(wrong.toString())).rejects.toThrow(/password authentication failed/);
+        const client = new pg.Client({ connectionString: noPassword.toString(), password: 'guess' });
+        await expect(client.connect()).rejects.toThrow(/password authentication failed/);
+        await client.end().catch(() => undefined);
+        // With the password from DATA_DIR it works, and the refused attempts left the session usable.
+        const owner = new pg.Client({ connectionString: url });
+        await owner.connect();
+        try {
+          expect((await owner.query<{ v: string }>("SELECT 'ok' AS v")).rows).toEqual([{ v: 'ok' }]);
+        } finally {
+          await owner.end();
+        }
+      });
+
+      it('closes a connection whose startup message claims an oversized length', async () => {
+        const { connect } = await import('node:net');
+        const socket = connect({ host: '127.0.0.1', port: Number(new URL(url).port) });
+        const closed = new Promise<Buffer>((resolve) => {
+          const chunks: Buffer[] = [];
+          socket.on('data', (d: Buffer) => chunks.push(d));
+          socket.on('close', () => resolve(Buffer.concat(chunks)));
+        });
+        const header = Buffer.alloc(8);
+        header.writeInt32BE(1 << 30, 0);
+        header.writeInt32BE(196608, 4);
+        socket.write(header);
+        expect((await closed).toString('latin1')).toContain('invalid startup packet length');
+      });
+
+      it('keeps DATA_DIR 0700 and the password and lock files 0600; a second process joins with the password', async () => {
+        expect(mode(dir)).toBe(0o700);
+        expect(mode(join(dir, 'embedded-postgres.password'))).toBe(0o600);
+        expect(mode(join(dir, 'embedded-postgres.json'))).toBe(0o600);
+        // PGlite unpacks its initial files as 0666; none is left open to group or others.
+        expect(openToOthers(join(dir, 'pgdata'))).toEqual([]);
+        // Another process of the same user (the token CLI while the server runs) joins with the password file.
+        const { execFile } = await import('node:child_process');
+        const { promisify } = await import('node:util');
+        const engineModule = join(process.cwd(), 'dist-test/src/database/embedded-postgres.js');
+        const script = `const { EmbeddedPostgres } = await import(${JSON.stringify(engineModule)}); process.stdout.write(await new EmbeddedPostgres(${JSON.stringify(dir)}).start());`;
+        // (Asynchronously: this process serves the engine the child connects to.)
+        const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+        expect(stdout).toBe(url);
+      });
     });
   });
 

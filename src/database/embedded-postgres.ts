@@ -2,6 +2,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { btree_gin } from '@electric-sql/pglite/contrib/btree_gin';
 import { ensurePrivateDir, readOrCreateSecret, restrictTree } from '../common/private-files.js';
 import { PGliteWireServer } from './pglite-wire-server.js';
 
@@ -38,7 +39,8 @@ export class EmbeddedPostgres {
     const running = await this.findRunning();
     if (running) return urlFor(running.port, password);
     const pgdata = join(this.dataDir, 'pgdata');
-    this.db = await PGlite.create(pgdata);
+    // btree_gin: the owner-scoped search index (migration OwnerScopedNoteSearch).
+    this.db = await PGlite.create(pgdata, { extensions: { btree_gin } });
     restrictTree(pgdata);
     this.server = new PGliteWireServer(this.db, password);
     const port = await this.server.listen('127.0.0.1', 0);

@@ -1,0 +1,63 @@
+import { NotesRepository } from '../src/notes/notes.repository.js';
+import type { SqlService } from '../src/database/sql.service.js';
+import { withDb } from './helpers/db.js';
+import { startTestApp, uniqueLogin, type TestApp } from './helpers/test-app.js';
+
+/**
+ * Issue 11 item 14: notes.search is owner-scoped inside the index, on real Postgres and on the
+ * embedded engine alike: one GIN index on (owner_id, search) (btree_gin), used with both the owner
+ * and the text query as index conditions, so the owner filter is not applied to every user's matches afterwards.
+ */
+describe('owner-scoped search index (issue 11 item 14)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('the migrations create notes_owner_search_idx on (owner_id, search) with btree_gin, and drop the all-users index', async () => {
+    await withDb(async (db) => {
+      const { rows } = await db.query<{ indexname: string; indexdef: string }>(
+        `SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'notes' ORDER BY 1`,
+      );
+      const byName = new Map(rows.map((r) => [r.indexname, r.indexdef]));
+      expect(byName.get('notes_owner_search_idx')).toMatch(/USING gin \(owner_id, search\)/);
+      expect(byName.has('notes_search_idx')).toBe(false);
+      const ext = await db.query(`SELECT 1 FROM pg_extension WHERE extname = 'btree_gin'`);
+      expect(ext.rowCount).toBe(1);
+    });
+  });
+
+  it("the search query uses the index with the owner as an index condition, and returns only the caller's notes", async () => {
+    const alice = await t.userId(uniqueLogin('search-a'));
+    const bob = await t.userId(uniqueLogin('search-b'));
+    await withDb(async (db) => {
+      await db.query(`INSERT INTO notes (owner_id, title, body) VALUES ($1, 'Quarterly zeppelin report', 'zeppelin'), ($2, 'Bob zeppelin', 'zeppelin')`, [
+        alice,
+        bob,
+      ]);
+      const repository = new NotesRepository({
+        query: async (text: string, params: unknown[]) => (await db.query(text, params)).rows,
+      } as unknown as SqlService);
+      const hits = await repository.search(alice, 'zeppelin', 10);
+      expect(hits.map((h) => h.title)).toEqual(['Quarterly zeppelin report']);
+
+      // The plan the repository's query gets once the table is large (sequential scans priced out).
+      await db.query('BEGIN');
+      try {
+        await db.query('SET LOCAL enable_seqscan = off');
+        const { rows } = await db.query<{ 'QUERY PLAN': string }>(
+          `EXPLAIN SELECT id FROM notes, websearch_to_tsquery('english', $2) q WHERE owner_id = $1 AND search @@ q`,
+          [alice, 'zeppelin'],
+        );
+        const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
+        expect(plan).toContain('notes_owner_search_idx');
+        expect(plan).toMatch(/Index Cond: \(\(notes\.owner_id = '[0-9a-f-]+'::uuid\) AND \(notes\.search @@/);
+      } finally {
+        await db.query('ROLLBACK');
+      }
+    });
+  });
+});
