@@ -44,8 +44,8 @@ describe('PGliteWireServer LISTEN/NOTIFY across connections', () => {
 
   beforeAll(async () => {
     db = await PGlite.create();
-    server = new PGliteWireServer(db);
-    url = `postgres://postgres@127.0.0.1:${await server.listen('127.0.0.1', 0)}/postgres`;
+    server = new PGliteWireServer(db, 'test-password');
+    url = `postgres://postgres:test-password@127.0.0.1:${await server.listen('127.0.0.1', 0)}/postgres`;
   });
   afterAll(async () => {
     await Promise.allSettled(clients.map((c) => c.end()));
