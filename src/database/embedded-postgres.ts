@@ -41,6 +41,9 @@ export class EmbeddedPostgres {
     const pgdata = join(this.dataDir, 'pgdata');
     // btree_gin: the owner-scoped search index (migration OwnerScopedNoteSearch).
     this.db = await PGlite.create(pgdata, { extensions: { btree_gin } });
+    // PGlite makes a contrib extension loadable only through its own query API, not through the wire
+    // protocol the migrations use: create it here, so the migration's CREATE EXTENSION IF NOT EXISTS is a no-op.
+    await this.db.exec('CREATE EXTENSION IF NOT EXISTS btree_gin');
     restrictTree(pgdata);
     this.server = new PGliteWireServer(this.db, password);
     const port = await this.server.listen('127.0.0.1', 0);
