@@ -48,13 +48,17 @@ describe('owner-scoped search index (issue 11 item 14)', () => {
       await db.query('BEGIN');
       try {
         await db.query('SET LOCAL enable_seqscan = off');
+        // Many of alice's notes without the word: the owner alone no longer selects few rows, so the
+        // planner must use the words inside the index (a tiny table would take the (owner, created) btree).
+        await db.query(`INSERT INTO notes (owner_id, title, body) SELECT $1, 'note ' || g, 'ordinary words' FROM generate_series(1, 3000) g`, [alice]);
+        await db.query('ANALYZE notes');
         const { rows } = await db.query<{ 'QUERY PLAN': string }>(
           `EXPLAIN SELECT id FROM notes, websearch_to_tsquery('english', $2) q WHERE owner_id = $1 AND search @@ q`,
           [alice, 'zeppelin'],
         );
         const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
         expect(plan).toContain('notes_owner_search_idx');
-        expect(plan).toMatch(/Index Cond: \(\(notes\.owner_id = '[0-9a-f-]+'::uuid\) AND \(notes\.search @@/);
+        expect(plan).toMatch(/Index Cond: \(\((notes\.)?owner_id = '[0-9a-f-]+'::uuid\) AND \((notes\.)?search @@/);
       } finally {
         await db.query('ROLLBACK');
       }
