@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ConformanceInputTools } from './conformance-input.js';
 import { ConformancePrompts } from './conformance-prompts.js';
 import { ConformanceResources } from './conformance-resources.js';
 import { ConformanceTools } from './conformance-tools.js';
@@ -8,5 +9,5 @@ import { ConformanceTools } from './conformance-tools.js';
  * providers on the decorator API: proof that it covers the protocol (issue 8 item 5). Loaded only by
  * test/conformance/serve.ts (`npm run conformance:serve`), never by the production entry point.
  */
-@Module({ providers: [ConformanceTools, ConformanceResources, ConformancePrompts] })
+@Module({ providers: [ConformanceTools, ConformanceInputTools, ConformanceResources, ConformancePrompts] })
 export class ConformanceModule {}
