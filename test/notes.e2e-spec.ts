@@ -279,6 +279,8 @@ describe('notes tools through the MCP SDK client', () => {
       expect(twoText).toContain(newest.title);
       expect(twoText).toContain(middle.title);
       expect(twoText).not.toContain(oldest.title);
+      expect(two.description).toBe('Summary of your 2 most recent notes');
+      expect((await client.getPrompt({ name: 'notes.summarize-recent', arguments: { count: '1' } })).description).toBe('Summary of your most recent note');
     });
 
     it('a bad prompt argument is a JSON-RPC error naming it', async () => {

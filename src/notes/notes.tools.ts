@@ -186,7 +186,7 @@ export class NotesTools {
     const { notes } = await this.notes.list(count);
     const text = notes.length ? notes.map((n) => `## ${n.title} (${n.createdAt})\n${n.body}`).join('\n\n') : '(You have no notes yet.)';
     return {
-      description: `Summary of your ${notes.length} most recent notes`,
+      description: notes.length === 1 ? 'Summary of your most recent note' : `Summary of your ${notes.length} most recent notes`,
       messages: [
         {
           role: 'user' as const,
