@@ -3,6 +3,7 @@ import type { Type } from '@nestjs/common';
 import { createApp, shutdown, startupBanner, appLogger } from './app.factory.js';
 import { AppConfig } from './config/app-config.js';
 import { EnvironmentError } from './config/environment.js';
+import { recordRunningServer } from './config/running-server.js';
 import { describeError } from './common/errors/describe-error.js';
 import { RequestContextService } from './common/context/request-context.service.js';
 import { DatabaseConnector, StartupError } from './database/database-connector.service.js';
@@ -19,6 +20,8 @@ export async function serve(modules: Type[] = []): Promise<void> {
   logUnhandledRejections(app.get(RequestContextService));
   // Listens at once: /healthz answers while the database is still being reached (then /readyz turns 200).
   await app.listen(config.port, config.host);
+  const forget = recordRunningServer(config, (app.getHttpServer().address() as { port: number }).port);
+  process.once('exit', forget);
   console.log(startupBanner(config));
   let stopping = false;
   const stop = (reason: string, code: number): void => {

@@ -8,6 +8,7 @@ import { DatabaseModule } from '../database/database.module.js';
 import { KeysModule } from '../keys/keys.module.js';
 import { SigningKeysService } from '../keys/signing-keys.service.js';
 import { CLI_DATABASE_WAIT_MS } from './cli-args.js';
+import { cliLogger } from './cli-output.js';
 
 /**
  * `npm run keys:rotate`: a new signing key becomes active; the previous one stays in the JWKS (and
@@ -20,7 +21,7 @@ async function main(): Promise<void> {
   @Module({ imports: [ConfigModule.forRoot(config), DatabaseModule, KeysModule] })
   class RotateKeysModule {}
 
-  const app = await NestFactory.createApplicationContext(RotateKeysModule, { logger: ['error', 'warn'] });
+  const app = await NestFactory.createApplicationContext(RotateKeysModule, { logger: cliLogger() });
   try {
     await app.get(DatabaseConnector).whenReady(CLI_DATABASE_WAIT_MS);
     const kid = await app.get(SigningKeysService).rotate();

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { type Environment, validateEnvironment } from './environment.js';
 import { parseRepoPatterns, type RepoPattern } from './github-repos.js';
+import { findRunningServer, type RunningServer } from './running-server.js';
 import {
   EXTERNAL_MAX_TOKEN_LIFETIME_SECONDS,
   type ExternalAuthConfig,
@@ -172,6 +173,19 @@ export class AppConfig {
   static fromProcess(): AppConfig {
     if (existsSync('.env')) process.loadEnvFile('.env');
     return AppConfig.from(process.env);
+  }
+
+  /**
+   * For the local CLIs (`npm run token`, `npm run admin:login`): `.env` and the environment as the
+   * server reads them; when neither sets PORT nor PUBLIC_URL, those of the server running with the
+   * same DATA_DIR (it records them there), so that its tokens are valid on that server whatever its port.
+   */
+  static forLocalServer(): { config: AppConfig; running?: RunningServer; adopted: boolean } {
+    const config = AppConfig.fromProcess();
+    const running = findRunningServer(config.dataDir);
+    const explicit = Boolean(process.env.PUBLIC_URL || process.env.PORT);
+    if (!running || explicit || running.publicUrl === config.publicUrl) return { config, running, adopted: false };
+    return { config: AppConfig.from({ ...process.env, PORT: String(running.port), PUBLIC_URL: running.publicUrl }), running, adopted: true };
   }
 }
 
