@@ -10,6 +10,7 @@ import { AddSigningKeyMaxTokenTtl1796008959604 } from './1796008959604-AddSignin
 import { AddClientApplicationTypeAndScopeCatalogue1796012000000 } from './1796012000000-AddClientApplicationTypeAndScopeCatalogue.js';
 import { AddSignInClaims1796012100000 } from './1796012100000-AddSignInClaims.js';
 import { OwnerScopedNoteSearch1796013000000 } from './1796013000000-OwnerScopedNoteSearch.js';
+import { CreateIdJagUses1796013600000 } from './1796013600000-CreateIdJagUses.js';
 
 /** Every migration, in order. Add new ones at the end; never edit one that has landed. */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   AddClientApplicationTypeAndScopeCatalogue1796012000000,
   AddSignInClaims1796012100000,
   OwnerScopedNoteSearch1796013000000,
+  CreateIdJagUses1796013600000,
 ];

@@ -5,6 +5,7 @@ import { startTestApp, type TestApp } from './helpers/test-app.js';
 import { AuditRetentionTask } from '../src/audit/audit-retention.task.js';
 import { CLEANUP_LOCK } from '../src/database/advisory-locks.js';
 import { OAuthCleanupTask } from '../src/oauth/cleanup.task.js';
+import { IdJagUsesRepository } from '../src/oauth/id-jag/id-jag-uses.repository.js';
 
 /** Issue 7 item 11: idle dynamic clients and old audit events do not pile up for ever. */
 describe('clean-up: idle dynamic clients and audit retention (issue 7 item 11)', () => {
@@ -125,5 +126,39 @@ describe('clean-up: idle dynamic clients and audit retention (issue 7 item 11)',
         }
       });
     }
+  });
+
+  describe('used ID-JAG ids (issue 9 §3): each once, forgotten after the assertion expired', () => {
+    const use = (jtiHash: string, userId: string, expiresAt: Date) =>
+      t.app.get(IdJagUsesRepository).consume({ issuer: 'https://idp.example.com', jtiHash, clientId: 'mcp_client', userId, expiresAt });
+    const stored = (jtiHash: string) => withDb(async (db) => (await db.query(`SELECT 1 FROM id_jag_uses WHERE jti_hash = $1`, [jtiHash])).rowCount === 1);
+
+    it('of ten concurrent uses of one jti exactly one wins; a disabled user’s assertion is not used up', async () => {
+      const userId = await t.userId(`idjag-${process.pid}`);
+      const jti = `race-${process.pid}-${Date.now()}`;
+      const results = await Promise.all(Array.from({ length: 10 }, () => use(jti, userId, new Date(Date.now() + 60_000))));
+      expect(results.filter((r) => r === 'ok')).toHaveLength(1);
+      expect(results.filter((r) => r === 'replayed')).toHaveLength(9);
+      // The same jti at another issuer is another assertion.
+      const other = await t.app
+        .get(IdJagUsesRepository)
+        .consume({ issuer: 'https://other-idp.example.com', jtiHash: jti, clientId: 'mcp_client', userId, expiresAt: new Date(Date.now() + 60_000) });
+      expect(other).toBe('ok');
+      await withDb((db) => db.query(`UPDATE users SET disabled_at = now() WHERE id = $1`, [userId]));
+      expect(await use(`disabled-${jti}`, userId, new Date(Date.now() + 60_000))).toBe('user_disabled');
+      expect(await stored(`disabled-${jti}`)).toBe(false);
+    });
+
+    it('the clean-up deletes expired rows and keeps live ones', async () => {
+      const userId = await t.userId(`idjag-cleanup-${process.pid}`);
+      const expired = `expired-${process.pid}-${Date.now()}`;
+      const live = `live-${process.pid}-${Date.now()}`;
+      expect(await use(expired, userId, new Date(Date.now() - 1000))).toBe('ok');
+      expect(await use(live, userId, new Date(Date.now() + 60_000))).toBe('ok');
+      const counts = await t.app.get(OAuthCleanupTask).run();
+      expect(counts?.id_jag_uses).toBeGreaterThanOrEqual(1);
+      expect(await stored(expired)).toBe(false);
+      expect(await stored(live)).toBe(true);
+    });
   });
 });

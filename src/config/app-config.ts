@@ -7,6 +7,8 @@ import {
   EXTERNAL_MAX_TOKEN_LIFETIME_SECONDS,
   type ExternalAuthConfig,
   externalAuthConfig,
+  type IdJagConfig,
+  idJagConfig,
   type OidcSignInConfig,
   oidcSignInConfig,
 } from './identity-config.js';
@@ -96,6 +98,8 @@ export class AppConfig {
   readonly external?: ExternalAuthConfig;
   /** An OpenID Connect provider people sign in with (built-in mode), beside or instead of GitHub. */
   readonly oidc?: OidcSignInConfig;
+  /** Identity providers whose ID-JAGs /token accepts (RFC 7523 jwt-bearer); undefined: the grant is not offered. */
+  readonly idJag?: IdJagConfig;
   /** The longest an accepted access token can live: how long revocations must be remembered. */
   readonly maxAccessTokenLifetimeSeconds: number;
 
@@ -159,6 +163,7 @@ export class AppConfig {
     this.authMode = env.AUTH_MODE;
     this.external = externalAuthConfig(env, this.resourceUrl);
     this.oidc = oidcSignInConfig(env);
+    this.idJag = idJagConfig(env);
     this.maxAccessTokenLifetimeSeconds = this.external
       ? Math.max(EXTERNAL_MAX_TOKEN_LIFETIME_SECONDS, env.ACCESS_TOKEN_TTL_SECONDS)
       : env.ACCESS_TOKEN_TTL_SECONDS;

@@ -1,4 +1,4 @@
-import { type IdentityEnvironment, splitList } from './identity-environment.js';
+import { type IdentityEnvironment, splitIssuers, splitList } from './identity-environment.js';
 
 /** AUTH_MODE=external: the company authorization server whose tokens /mcp accepts (resource-server-only mode). */
 export interface ExternalAuthConfig {
@@ -66,4 +66,26 @@ export function oidcSignInConfig(env: IdentityEnvironment): OidcSignInConfig | u
     allowedGroups: new Set(splitList(env.ALLOWED_GROUPS)),
     adminGroups: new Set(splitList(env.ADMIN_GROUPS)),
   };
+}
+
+/**
+ * MCP Enterprise-Managed Authorization: identity providers whose ID-JAGs (Identity Assertion JWT
+ * Authorization Grants) /token exchanges for access tokens with the RFC 7523 jwt-bearer grant.
+ */
+export interface IdJagConfig {
+  /** Exact issuer identifiers; each one's keys come from its discovery document. */
+  issuers: readonly string[];
+  /** The longest an ID-JAG may live (exp - iat); the draft calls for short-lived assertions. */
+  maxLifetimeSeconds: number;
+  /** Clock difference tolerated between the identity provider and this server. */
+  clockSkewSeconds: number;
+}
+
+export const ID_JAG_MAX_LIFETIME_SECONDS = 300;
+export const ID_JAG_CLOCK_SKEW_SECONDS = 30;
+
+export function idJagConfig(env: IdentityEnvironment): IdJagConfig | undefined {
+  const issuers = splitIssuers(env.TRUSTED_IDJAG_ISSUERS);
+  if (env.AUTH_MODE !== 'builtin' || issuers.length === 0) return undefined;
+  return { issuers, maxLifetimeSeconds: ID_JAG_MAX_LIFETIME_SECONDS, clockSkewSeconds: ID_JAG_CLOCK_SKEW_SECONDS };
 }

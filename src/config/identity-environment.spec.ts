@@ -140,4 +140,33 @@ describe('identity settings', () => {
     expect(problemsOf(production)).toEqual([expect.stringMatching(/^GITHUB_CLIENT_ID: required when NODE_ENV=production unless OIDC_ISSUER/)]);
     expect(problemsOf({ ...production, OIDC_ISSUER: 'https://login.example.com', OIDC_CLIENT_ID: 'a', OIDC_CLIENT_SECRET: 'b' })).toEqual([]);
   });
+
+  it('TRUSTED_IDJAG_ISSUERS: comma- or space-separated issuers, validated, only with the built-in authorization server', () => {
+    expect(AppConfig.from({}).idJag).toBeUndefined();
+    expect(
+      AppConfig.from({ TRUSTED_IDJAG_ISSUERS: ' https://a.example.com/oauth2/default,https://b.example.com  https://a.example.com/oauth2/default\n' }).idJag,
+    ).toEqual({
+      issuers: ['https://a.example.com/oauth2/default', 'https://b.example.com'],
+      maxLifetimeSeconds: 300,
+      clockSkewSeconds: 30,
+    });
+    expect(problemsOf({ TRUSTED_IDJAG_ISSUERS: 'http://idp.example.com, not-a-url https://ok.example.com https://x.example.com/?tenant=1' })).toEqual([
+      'TRUSTED_IDJAG_ISSUERS: http://idp.example.com must use https (http only for a loopback host) (give the issuer URL of each identity provider, comma-separated)',
+      'TRUSTED_IDJAG_ISSUERS: not-a-url is not an absolute URL (give the issuer URL of each identity provider, comma-separated)',
+      'TRUSTED_IDJAG_ISSUERS: https://x.example.com/?tenant=1 must not carry a query or fragment (give the issuer URL of each identity provider, comma-separated)',
+    ]);
+    expect(problemsOf({ TRUSTED_IDJAG_ISSUERS: 'http://127.0.0.1:4000' })).toEqual([]);
+    expect(problemsOf({ AUTH_MODE: 'external', EXTERNAL_ISSUER: 'https://as.example.com', TRUSTED_IDJAG_ISSUERS: 'https://idp.example.com' })).toEqual([
+      expect.stringMatching(/^TRUSTED_IDJAG_ISSUERS: has no effect with AUTH_MODE=external/),
+    ]);
+    const production = {
+      NODE_ENV: 'production',
+      PUBLIC_URL: 'https://mcp.example.com',
+      DATABASE_URL: 'postgres://db/app',
+      KEY_ENCRYPTION_SECRET: 'k'.repeat(48),
+    };
+    expect(problemsOf({ ...production, GITHUB_CLIENT_ID: 'a', GITHUB_CLIENT_SECRET: 'b', TRUSTED_IDJAG_ISSUERS: 'http://127.0.0.1:4000' })).toEqual([
+      'TRUSTED_IDJAG_ISSUERS: http://127.0.0.1:4000 must use https when NODE_ENV=production (give the issuer URL of each identity provider, comma-separated)',
+    ]);
+  });
 });

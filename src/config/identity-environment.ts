@@ -88,6 +88,13 @@ export abstract class IdentityEnvironment {
 
   @IsString()
   ADMIN_GROUPS = '';
+
+  /**
+   * Identity providers whose Identity Assertion JWT Authorization Grants (ID-JAG) /token accepts
+   * (MCP Enterprise-Managed Authorization): issuer URLs, comma- or space-separated.
+   */
+  @IsString()
+  TRUSTED_IDJAG_ISSUERS = '';
 }
 
 /** The identity settings that may be unset (and so are absent from a fresh instance's keys). */
@@ -129,6 +136,7 @@ export function identityProblems(env: IdentityEnvironment & { NODE_ENV: string; 
     for (const k of stray) problems.push(`${k}: only used with AUTH_MODE=external (set AUTH_MODE=external, or remove it)`);
   }
   problems.push(...oidcProblems(env, production));
+  problems.push(...idJagProblems(env, production));
   return problems;
 }
 
@@ -149,6 +157,26 @@ function oidcProblems(env: IdentityEnvironment, production: boolean): string[] {
     if (!/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i.test(domain))
       problems.push(`ALLOWED_EMAIL_DOMAINS: ${domain} is not a domain name (write example.com, without @)`);
   return problems;
+}
+
+function idJagProblems(env: IdentityEnvironment, production: boolean): string[] {
+  const issuers = splitIssuers(env.TRUSTED_IDJAG_ISSUERS);
+  if (issuers.length === 0) return [];
+  if (env.AUTH_MODE === 'external')
+    return [
+      'TRUSTED_IDJAG_ISSUERS: has no effect with AUTH_MODE=external (this server issues no tokens; configure the grant at your authorization server); remove it',
+    ];
+  const problems: string[] = [];
+  for (const issuer of issuers) {
+    const why = issuerProblem(issuer, production);
+    if (why) problems.push(`TRUSTED_IDJAG_ISSUERS: ${issuer} ${why} (give the issuer URL of each identity provider, comma-separated)`);
+  }
+  return problems;
+}
+
+/** Issuer URLs separated by commas and/or white space. */
+export function splitIssuers(value: string): string[] {
+  return [...new Set(value.split(/[\s,]+/).filter(Boolean))];
 }
 
 /** Why a configured issuer (or endpoint) URL is unusable, or undefined. https, or http on loopback outside production. */

@@ -6,7 +6,7 @@ import { SqlService } from '../database/sql.service.js';
 const STALE_CONSENT_DAYS = 180;
 
 /**
- * Deletes expired authorization requests, codes, refresh tokens, sessions and revocation rows,
+ * Deletes expired authorization requests, codes, refresh tokens, sessions, used ID-JAG ids and revocation rows,
  * consents unused for half a year, and dynamically registered clients that never got a grant and
  * have not been used for CLIENT_IDLE_DAYS (issue 7 item 11). Several instances may run it: a transaction-scoped advisory lock
  * lets one do the work and the others skip.
@@ -35,6 +35,8 @@ export class OAuthCleanupTask {
         await del('authorization_codes', `DELETE FROM authorization_codes WHERE expires_at < now() - interval '1 day'`);
         await del('refresh_tokens', `DELETE FROM refresh_tokens WHERE expires_at < now()`);
         await del('browser_sessions', `DELETE FROM browser_sessions WHERE expires_at < now()`);
+        // Expired assertions are refused on their exp, so their jti no longer needs remembering (RFC 7523 §3 item 7).
+        await del('id_jag_uses', `DELETE FROM id_jag_uses WHERE expires_at < now()`);
         await del('token_revocations', `DELETE FROM token_revocations WHERE expires_at < now()`);
         await del('consents', `DELETE FROM consents WHERE granted_at < now() - make_interval(days => ${STALE_CONSENT_DAYS})`);
         // Their pending requests and codes go with them (ON DELETE CASCADE); a client with any grant, even revoked, is kept for the record.

@@ -17,6 +17,8 @@ import { ClientMetadataDocumentService } from './clients/client-metadata-documen
 import { ClientsService } from './clients/clients.service.js';
 import { OAuthClientsRepository } from './clients/oauth-clients.repository.js';
 import { RegistrationController } from './clients/registration.controller.js';
+import { IdJagUsesRepository } from './id-jag/id-jag-uses.repository.js';
+import { IdJagVerifier } from './id-jag/id-jag.verifier.js';
 import { MetadataController } from './metadata.controller.js';
 import { ScopePolicy } from './scope-policy.service.js';
 import { AuthorizationCodesRepository } from './tokens/authorization-codes.repository.js';
@@ -89,6 +91,8 @@ export class OAuthModule implements NestModule {
         AuthorizationCodesRepository,
         GrantsRepository,
         TokenService,
+        IdJagVerifier,
+        IdJagUsesRepository,
         OAuthCleanupTask,
         UpstreamAccessService,
         ...upstream,

@@ -3,7 +3,9 @@ export type TokenEndpointAuthMethod = 'none' | 'client_secret_basic' | 'client_s
 /** OpenID Connect Dynamic Client Registration §2 `application_type`. */
 export type ApplicationType = 'web' | 'native';
 export const APPLICATION_TYPES: readonly ApplicationType[] = ['web', 'native'];
-export type GrantType = 'authorization_code' | 'refresh_token' | 'client_credentials';
+/** RFC 7523 §2.1 jwt-bearer: presenting an identity assertion (ID-JAG) as the grant. */
+export type JwtBearerGrantType = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+export type GrantType = 'authorization_code' | 'refresh_token' | 'client_credentials' | JwtBearerGrantType;
 
 export const GRANT_TYPES: readonly GrantType[] = ['authorization_code', 'refresh_token', 'client_credentials'];
 export const AUTH_METHODS: readonly TokenEndpointAuthMethod[] = ['none', 'client_secret_basic', 'client_secret_post'];
