@@ -69,7 +69,6 @@ describe('external authorization server (AUTH_MODE=external, oidc-provider)', ()
   beforeAll(async () => {
     browser = await launchChromium();
     context = await browser.newContext();
-    await context.route(/fonts\.googleapis\.com/, (r) => r.abort());
     await callback.start();
     const port = await freePort();
     idp.options.resource = `http://localhost:${port}/mcp`;

@@ -33,7 +33,6 @@ describe('OpenID Connect sign-in (OIDC_ISSUER, oidc-provider upstream)', () => {
   beforeAll(async () => {
     browser = await launchChromium();
     context = await browser.newContext();
-    await context.route(/fonts\.googleapis\.com/, (r) => r.abort());
     await callback.start();
     await idp.start();
     const port = await freePort();

@@ -10,7 +10,12 @@ const SYSTEM_BROWSERS = [
   '/usr/bin/google-chrome-stable',
   '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome',
 ];
+// The tests have no network: every host but loopback fails at once in the browser's own resolver. A page
+// that links an outside stylesheet (oidc-provider's pages link Google Fonts) would otherwise hold its load
+// event, and so Playwright's navigation waits, on whatever the machine's resolver does with that name.
+const OFFLINE = ['--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1, EXCLUDE [::1]'];
 const ARGS = [
+  ...OFFLINE,
   '--headless',
   '--no-sandbox',
   '--disable-gpu',
@@ -45,7 +50,15 @@ export async function findChromium(): Promise<Found | undefined> {
     const executablePath = await bundled.executablePath();
     return {
       executablePath,
-      args: [...bundled.args, '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
+      args: [
+        ...bundled.args,
+        ...OFFLINE,
+        '--disable-background-networking',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
       source: '@sparticuz/chromium',
     };
   }
