@@ -18,7 +18,7 @@ import { TokenIntrospectionClient } from './external/token-introspection.client.
 import { IssuerKeysService } from './federation/issuer-keys.service.js';
 import { IssuerMetadataService } from './federation/issuer-metadata.service.js';
 import { ProtectedResourceController } from './protected-resource.controller.js';
-import { RequestAuthenticator } from './request-authenticator.service.js';
+import { RequestAuthenticatorService } from './request-authenticator.service.js';
 import { RestScopeScanner } from './rest-scope.scanner.js';
 import { RevocationCache } from './revocation/revocation-cache.service.js';
 import { RevocationRepository } from './revocation/revocation.repository.js';
@@ -44,7 +44,7 @@ import { ScopeRegistry } from './scope-registry.service.js';
     ApiKeysRepository,
     ApiKeysService,
     RestScopeScanner,
-    RequestAuthenticator,
+    RequestAuthenticatorService,
     IssuerMetadataService,
     IssuerKeysService,
     ExternalIdentityService,
@@ -58,7 +58,7 @@ import { ScopeRegistry } from './scope-registry.service.js';
     { provide: APP_GUARD, useClass: BearerAuthGuard },
   ],
   exports: [
-    RequestAuthenticator,
+    RequestAuthenticatorService,
     AccessTokenService,
     AdminAccessService,
     AuthChallengeService,

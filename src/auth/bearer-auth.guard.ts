@@ -2,7 +2,7 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { MetadataKey } from '../common/metadata-keys.js';
-import { RequestAuthenticator } from './request-authenticator.service.js';
+import { RequestAuthenticatorService } from './request-authenticator.service.js';
 
 /**
  * Global guard, deny by default: every route needs a valid bearer token (or API key) unless it is
@@ -12,7 +12,7 @@ import { RequestAuthenticator } from './request-authenticator.service.js';
 export class BearerAuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
-    private readonly authenticator: RequestAuthenticator,
+    private readonly authenticator: RequestAuthenticatorService,
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {

@@ -23,8 +23,8 @@ export interface AuthenticatedCaller {
  * the caller in the request context; failures throw the 401 with the right Bearer challenge.
  */
 @Injectable()
-export class RequestAuthenticator {
-  private readonly logger = new Logger('Auth');
+export class RequestAuthenticatorService {
+  private readonly logger = new Logger(RequestAuthenticatorService.name);
 
   constructor(
     private readonly tokens: AccessTokenVerifier,

@@ -5,7 +5,7 @@ import { EmbeddedPostgres } from './embedded-postgres.js';
 /** Owns the embedded engine when DATABASE_URL is unset; refuses it in production. */
 @Injectable()
 export class EmbeddedDatabaseService implements OnApplicationShutdown {
-  private readonly logger = new Logger('Database');
+  private readonly logger = new Logger(EmbeddedDatabaseService.name);
   private engine?: EmbeddedPostgres;
 
   constructor(private readonly config: AppConfig) {}

@@ -21,7 +21,7 @@ const WAIT_AT_MOST_SECONDS = 3;
  */
 @Injectable()
 export class GithubClient {
-  private readonly logger = new Logger('GitHub');
+  private readonly logger = new Logger(GithubClient.name);
   private readonly github: GithubConfig;
   private readonly fetch = boundedFetch({ timeoutMs: 15_000, maxBytes: 16 * 1024 * 1024, maxRedirects: 3 });
   // Octokit's own log: only its plain messages (method, path, status), never its request objects (they carry the token).

@@ -25,7 +25,7 @@ class RenewalRefused extends Error {}
  */
 @Injectable()
 export class GithubTokenService {
-  private readonly logger = new Logger('GitHub');
+  private readonly logger = new Logger(GithubTokenService.name);
   private readonly github: GithubConfig;
   private readonly fetch = boundedFetch({ timeoutMs: 10_000, maxBytes: 64 * 1024, maxRedirects: 0 });
   private readonly renewing = new Map<string, Promise<UpstreamCredential>>();

@@ -12,7 +12,7 @@ import {
   type InboundModernRoute,
   type JSONRPCRequest,
 } from '@modelcontextprotocol/server';
-import { RequestAuthenticator, type AuthenticatedCaller } from '../auth/request-authenticator.service.js';
+import { RequestAuthenticatorService, type AuthenticatedCaller } from '../auth/request-authenticator.service.js';
 import { requestIdFor } from '../common/context/request-context.middleware.js';
 import { RequestContextService } from '../common/context/request-context.service.js';
 import { describeError } from '../common/errors/describe-error.js';
@@ -68,7 +68,7 @@ export class McpHttpEndpoint {
 
   constructor(
     private readonly config: AppConfig,
-    private readonly authenticator: RequestAuthenticator,
+    private readonly authenticator: RequestAuthenticatorService,
     private readonly limiter: RateLimiter,
     private readonly registry: McpRegistryService,
     private readonly handlers: McpHandlersService,

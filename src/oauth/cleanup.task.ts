@@ -13,7 +13,7 @@ const STALE_CONSENT_DAYS = 180;
  */
 @Injectable()
 export class OAuthCleanupTask {
-  private readonly logger = new Logger('Cleanup');
+  private readonly logger = new Logger(OAuthCleanupTask.name);
 
   constructor(
     private readonly sql: SqlService,

@@ -2,7 +2,7 @@ import { Controller, Get, Header } from '@nestjs/common';
 import { Public } from '../common/public.decorator.js';
 import { AppConfig } from '../config/app-config.js';
 import { SigningKeysService } from '../keys/signing-keys.service.js';
-import { ScopePolicy } from './scope-policy.service.js';
+import { ScopePolicyService } from './scope-policy.service.js';
 
 /** RFC 8414 authorization server metadata (also at the OpenID discovery path some clients try) and the JWKS. */
 @Public()
@@ -10,7 +10,7 @@ import { ScopePolicy } from './scope-policy.service.js';
 export class MetadataController {
   constructor(
     private readonly config: AppConfig,
-    private readonly scopes: ScopePolicy,
+    private readonly scopes: ScopePolicyService,
     private readonly keys: SigningKeysService,
   ) {}
 

@@ -20,7 +20,7 @@ import { RegistrationController } from './clients/registration.controller.js';
 import { IdJagUsesRepository } from './id-jag/id-jag-uses.repository.js';
 import { IdJagVerifier } from './id-jag/id-jag.verifier.js';
 import { MetadataController } from './metadata.controller.js';
-import { ScopePolicy } from './scope-policy.service.js';
+import { ScopePolicyService } from './scope-policy.service.js';
 import { AuthorizationCodesRepository } from './tokens/authorization-codes.repository.js';
 import { GrantsRepository } from './tokens/grants.repository.js';
 import { IntrospectionController } from './tokens/introspection.controller.js';
@@ -77,7 +77,7 @@ export class OAuthModule implements NestModule {
         ...(!github && !oidc ? [DevLoginController] : []),
       ],
       providers: [
-        ScopePolicy,
+        ScopePolicyService,
         OAuthClientsRepository,
         ClientMetadataDocumentService,
         ClientsService,

@@ -11,7 +11,7 @@ export const UNDESCRIBED_SCOPE = 'Use the tools that require this permission (th
 
 /** Which scopes the authorization server offers, and how requests for them are read (RFC 6749 §3.3). */
 @Injectable()
-export class ScopePolicy {
+export class ScopePolicyService {
   constructor(private readonly registry: ScopeRegistry) {
     registry.describe(OFFLINE_ACCESS, 'Stay connected when you are not using it (a long-lived refresh token)');
   }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectThrottlerOptions, InjectThrottlerStorage, type ThrottlerModuleOptions, type ThrottlerStorage } from '@nestjs/throttler';
 
 /**
- * The throttler's buckets for code that is not a Nest route handler (the /mcp fast path): the same
+ * The throttler's buckets for code that is not a Nest route handler (the /mcp fast path, its 'mcp' bucket): the same
  * storage (memory or Redis), limits and keys as RateLimitGuard.
  */
 @Injectable()
@@ -18,7 +18,7 @@ export class RateLimiter {
   }
 
   /** Counts `weight` hits (one per message of a JSON-RPC batch); returns the seconds to wait when over the limit, else undefined. */
-  async hit(bucket: 'mcp' | 'auth', tracker: string, weight = 1): Promise<number | undefined> {
+  async hit(bucket: 'mcp', tracker: string, weight = 1): Promise<number | undefined> {
     const { limit, ttl } = this.limits.get(bucket)!;
     let blockedFor: number | undefined;
     for (let i = 0; i < weight; i++) {

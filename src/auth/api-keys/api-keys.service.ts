@@ -25,7 +25,7 @@ export interface VerifiedApiKey {
  */
 @Injectable()
 export class ApiKeysService {
-  private readonly logger = new Logger('ApiKeys');
+  private readonly logger = new Logger(ApiKeysService.name);
   private readonly cache = new Map<string, { record?: ApiKeyRecord; loadedAt: number }>();
   private readonly touched = new Map<string, number>();
 

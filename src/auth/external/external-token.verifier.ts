@@ -46,7 +46,7 @@ const CLOCK_TOLERANCE = 5;
  */
 @Injectable()
 export class ExternalTokenVerifier extends AccessTokenVerifier {
-  private readonly logger = new Logger('ExternalAuth');
+  private readonly logger = new Logger(ExternalTokenVerifier.name);
   private readonly cache = new Map<string, VerifiedEntry>();
 
   constructor(

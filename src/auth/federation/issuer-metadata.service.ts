@@ -20,7 +20,7 @@ const RETRY_AFTER_FAILURE_MS = 10_000;
  */
 @Injectable()
 export class IssuerMetadataService {
-  private readonly logger = new Logger('Discovery');
+  private readonly logger = new Logger(IssuerMetadataService.name);
   private readonly cache = new Map<string, { at: number; ok: boolean; value: Promise<IssuerMetadata> }>();
 
   get(issuer: string): Promise<IssuerMetadata> {

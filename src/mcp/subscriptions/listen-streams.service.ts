@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { createMcpHandler, Server, type JSONRPCRequest, type McpHttpHandler } from '@modelcontextprotocol/server';
-import { RequestAuthenticator, type AuthenticatedCaller } from '../../auth/request-authenticator.service.js';
+import { RequestAuthenticatorService, type AuthenticatedCaller } from '../../auth/request-authenticator.service.js';
 import { RequestContextService } from '../../common/context/request-context.service.js';
 import { AppConfig } from '../../config/app-config.js';
 import { TrafficGate } from '../../health/traffic-gate.service.js';
@@ -58,7 +58,7 @@ export class ListenStreams implements OnModuleInit, OnApplicationShutdown {
     private readonly config: AppConfig,
     private readonly changes: ResourceChanges,
     private readonly registry: McpRegistryService,
-    private readonly authenticator: RequestAuthenticator,
+    private readonly authenticator: RequestAuthenticatorService,
     private readonly context: RequestContextService,
     private readonly gate: TrafficGate,
   ) {}

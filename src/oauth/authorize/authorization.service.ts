@@ -8,7 +8,7 @@ import { ClientsService } from '../clients/clients.service.js';
 import type { OAuthClient } from '../clients/oauth-client.js';
 import { redirectUriMatches } from '../clients/redirect-uri.js';
 import { OAuthError } from '../oauth-error.js';
-import { ScopePolicy } from '../scope-policy.service.js';
+import { ScopePolicyService } from '../scope-policy.service.js';
 import { UpstreamAccessService } from '../upstream/upstream-access.service.js';
 import { AuthorizationCodesRepository } from '../tokens/authorization-codes.repository.js';
 import { AuthorizePageError, AuthorizeRedirectError } from './authorize-errors.js';
@@ -47,7 +47,7 @@ export class AuthorizationService {
   constructor(
     private readonly config: AppConfig,
     private readonly clients: ClientsService,
-    private readonly scopes: ScopePolicy,
+    private readonly scopes: ScopePolicyService,
     private readonly requests: AuthorizationRequestsRepository,
     private readonly consents: ConsentsRepository,
     private readonly codes: AuthorizationCodesRepository,

@@ -1,8 +1,7 @@
 import { Controller, Get, Post, Query, Req, Res, UseFilters } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { Public } from '../../common/public.decorator.js';
-import { ScopePolicy } from '../scope-policy.service.js';
-import { ClientsService } from '../clients/clients.service.js';
+import { ScopePolicyService } from '../scope-policy.service.js';
 import { consentPage } from '../pages/consent.page.js';
 import { errorPage } from '../pages/html.js';
 import { UpstreamLogin } from '../upstream/upstream-login.js';
@@ -21,9 +20,8 @@ export class AuthorizeController {
   constructor(
     private readonly authz: AuthorizationService,
     private readonly sessions: BrowserSessionService,
-    private readonly clients: ClientsService,
     private readonly upstream: UpstreamLogin,
-    private readonly scopes: ScopePolicy,
+    private readonly scopes: ScopePolicyService,
   ) {}
 
   @Get()

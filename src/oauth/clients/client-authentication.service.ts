@@ -20,7 +20,7 @@ interface Presented {
  */
 @Injectable()
 export class ClientAuthenticationService {
-  private readonly logger = new Logger('ClientAuth');
+  private readonly logger = new Logger(ClientAuthenticationService.name);
 
   constructor(
     private readonly clients: ClientsService,

@@ -3,7 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig, isLoopbackHost } from '../../config/app-config.js';
 import { isDisplayText } from '../../common/text.js';
 import { OAuthError } from '../oauth-error.js';
-import { ScopePolicy } from '../scope-policy.service.js';
+import { ScopePolicyService } from '../scope-policy.service.js';
 import { APPLICATION_TYPES, type ApplicationType, type GrantType, type OAuthClient } from './oauth-client.js';
 import { OAuthClientsRepository } from './oauth-clients.repository.js';
 import { redirectUriProblem } from './redirect-uri.js';
@@ -24,12 +24,12 @@ const SCOPE_LIST = /^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/;
  */
 @Injectable()
 export class ClientMetadataDocumentService {
-  private readonly logger = new Logger('Cimd');
+  private readonly logger = new Logger(ClientMetadataDocumentService.name);
 
   constructor(
     private readonly config: AppConfig,
     private readonly clients: OAuthClientsRepository,
-    private readonly scopes: ScopePolicy,
+    private readonly scopes: ScopePolicyService,
   ) {}
 
   /** Whether `clientId` is in the URL form this server fetches. */

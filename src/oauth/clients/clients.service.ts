@@ -3,9 +3,9 @@ import { validateSync } from 'class-validator';
 import { randomToken, sha256 } from '../../common/crypto.js';
 import { isStorableText } from '../../common/text.js';
 import { OAuthError } from '../oauth-error.js';
-import { ScopePolicy } from '../scope-policy.service.js';
+import { ScopePolicyService } from '../scope-policy.service.js';
 import { ClientMetadataDocumentService } from './client-metadata-document.service.js';
-import { isConfidential, type GrantType, type OAuthClient } from './oauth-client.js';
+import { type GrantType, type OAuthClient } from './oauth-client.js';
 import { OAuthClientsRepository } from './oauth-clients.repository.js';
 import { REGISTRATION_FIELDS, RegisterClientDto } from './register-client.dto.js';
 import { redirectUriProblem } from './redirect-uri.js';
@@ -15,7 +15,7 @@ export class ClientsService {
   constructor(
     private readonly clients: OAuthClientsRepository,
     private readonly documents: ClientMetadataDocumentService,
-    private readonly scopes: ScopePolicy,
+    private readonly scopes: ScopePolicyService,
   ) {}
 
   /** RFC 7591 §3: validates the metadata strictly and registers a client. */
@@ -107,9 +107,5 @@ export class ClientsService {
   /** Last use, shown to administrators; failures here never fail the token request. */
   async recordUse(clientId: string): Promise<void> {
     await this.clients.touch(clientId).catch(() => undefined);
-  }
-
-  isConfidential(client: OAuthClient): boolean {
-    return isConfidential(client);
   }
 }

@@ -10,7 +10,7 @@ import { AuditService } from '../../audit/audit.service.js';
 import type { OAuthClient } from '../clients/oauth-client.js';
 import { isConfidential } from '../clients/oauth-client.js';
 import { OAuthError } from '../oauth-error.js';
-import { OFFLINE_ACCESS, ScopePolicy } from '../scope-policy.service.js';
+import { OFFLINE_ACCESS, ScopePolicyService } from '../scope-policy.service.js';
 import { UpstreamAccessService } from '../upstream/upstream-access.service.js';
 import { AuthorizationCodesRepository } from './authorization-codes.repository.js';
 import { GrantsRepository, type IssuedRefresh } from './grants.repository.js';
@@ -31,7 +31,7 @@ const SHORT_REFRESH_SECONDS = 86_400;
 /** The token endpoint's grants (OAuth 2.1 §4.1.3, §4.2, §4.3; RFC 9700 §4.14; RFC 8707 §2.2). */
 @Injectable()
 export class TokenService {
-  private readonly logger = new Logger('Token');
+  private readonly logger = new Logger(TokenService.name);
 
   constructor(
     private readonly config: AppConfig,
@@ -39,7 +39,7 @@ export class TokenService {
     private readonly grants: GrantsRepository,
     private readonly accessTokens: AccessTokenService,
     private readonly revocation: RevocationService,
-    private readonly scopes: ScopePolicy,
+    private readonly scopes: ScopePolicyService,
     private readonly audit: AuditService,
     private readonly admins: AdminAccessService,
     private readonly access: UpstreamAccessService,

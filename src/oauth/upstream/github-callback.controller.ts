@@ -16,7 +16,7 @@ import { RateLimit } from '../../rate-limit/rate-limit.decorator.js';
 @Controller('auth/github')
 @UseFilters(AuthorizePageFilter)
 export class GithubCallbackController {
-  private readonly logger = new Logger('GitHub');
+  private readonly logger = new Logger(GithubCallbackController.name);
 
   constructor(
     private readonly authz: AuthorizationService,

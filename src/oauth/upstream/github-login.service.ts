@@ -9,7 +9,7 @@ import { UpstreamLogin } from './upstream-login.js';
 @Injectable()
 export class GithubLoginService extends UpstreamLogin {
   readonly displayName = 'GitHub';
-  private readonly logger = new Logger('GitHub');
+  private readonly logger = new Logger(GithubLoginService.name);
 
   constructor(private readonly config: AppConfig) {
     super();

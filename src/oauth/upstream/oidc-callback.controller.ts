@@ -19,7 +19,7 @@ import { judgeSignIn } from './oidc-policy.js';
 @Controller('auth/oidc')
 @UseFilters(AuthorizePageFilter)
 export class OidcCallbackController {
-  private readonly logger = new Logger('OIDC');
+  private readonly logger = new Logger(OidcCallbackController.name);
 
   constructor(
     private readonly config: AppConfig,

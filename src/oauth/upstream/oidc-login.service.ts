@@ -46,7 +46,7 @@ class ProviderRefused extends Error {}
 @Injectable()
 export class OidcLoginService extends UpstreamLogin {
   readonly displayName = 'your company account';
-  private readonly logger = new Logger('OIDC');
+  private readonly logger = new Logger(OidcLoginService.name);
   private readonly settings: OidcSignInConfig;
   private discovered?: Promise<oidc.Configuration>;
   private secret?: string;

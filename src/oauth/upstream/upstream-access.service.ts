@@ -19,7 +19,7 @@ export type AccessDecision = { allowed: true; admin: boolean; byIdp: boolean } |
 /** The allow-lists and admin rules of the upstream sign-ins, applied at authorization and again at every refresh. */
 @Injectable()
 export class UpstreamAccessService {
-  private readonly logger = new Logger('Access');
+  private readonly logger = new Logger(UpstreamAccessService.name);
 
   constructor(
     private readonly config: AppConfig,
