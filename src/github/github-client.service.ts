@@ -1,15 +1,25 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { retry } from '@octokit/plugin-retry';
-import { throttling } from '@octokit/plugin-throttling';
-import { Octokit } from '@octokit/rest';
+import type { retry } from '@octokit/plugin-retry';
+import type { throttling } from '@octokit/plugin-throttling';
+import type { Octokit } from '@octokit/rest';
 import { AppConfig, type GithubConfig } from '../config/app-config.js';
 import type { UpstreamCredential } from '../users/upstream-tokens.service.js';
 import { boundedFetch } from './bounded-fetch.js';
 import { isGithubFailure, mapGithubError, missingPermission } from './github-errors.js';
 import { GithubTokenService } from './github-token.service.js';
 
-const GithubOctokit = Octokit.plugin(throttling, retry);
-export type GithubApi = InstanceType<typeof GithubOctokit>;
+const withPlugins = (base: typeof Octokit, plugins: { throttling: typeof throttling; retry: typeof retry }) => base.plugin(plugins.throttling, plugins.retry);
+type GithubOctokitClass = ReturnType<typeof withPlugins>;
+export type GithubApi = InstanceType<GithubOctokitClass>;
+
+let octokitClass: Promise<GithubOctokitClass> | undefined;
+/** Octokit and its plugins, loaded on the first GitHub call (idle RSS and start time of servers that never call GitHub). */
+function loadOctokit(): Promise<GithubOctokitClass> {
+  octokitClass ??= Promise.all([import('@octokit/rest'), import('@octokit/plugin-throttling'), import('@octokit/plugin-retry')]).then(
+    ([rest, throttle, retries]) => withPlugins(rest.Octokit, { throttling: throttle.throttling, retry: retries.retry }),
+  );
+  return octokitClass;
+}
 
 /** Rate limits: wait only when GitHub asks for a short pause, once; otherwise the tool error says when to retry. */
 const WAIT_AT_MOST_SECONDS = 3;
@@ -47,13 +57,13 @@ export class GithubClient {
     let credential = await this.tokens.current();
     this.checkScope(credential);
     try {
-      return await call(this.api(credential));
+      return await call(await this.api(credential));
     } catch (e) {
       if (!(isGithubFailure(e) && e.status === 401 && credential.refreshable)) throw mapGithubError(e, what);
     }
     credential = await this.tokens.renew(credential);
     try {
-      return await call(this.api(credential));
+      return await call(await this.api(credential));
     } catch (e) {
       throw mapGithubError(e, what);
     }
@@ -76,7 +86,8 @@ export class GithubClient {
     if (!granted.includes('repo') && !granted.includes(needed)) throw missingPermission(needed);
   }
 
-  private api(credential: UpstreamCredential): GithubApi {
+  private async api(credential: UpstreamCredential): Promise<GithubApi> {
+    const GithubOctokit = await loadOctokit();
     return new GithubOctokit({
       auth: credential.accessToken,
       baseUrl: this.github.apiUrl,

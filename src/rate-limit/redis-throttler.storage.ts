@@ -1,6 +1,7 @@
+import { createRequire } from 'node:module';
 import { Logger } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { MemoryThrottlerStorage } from './memory-throttler.storage.js';
 
@@ -39,7 +40,9 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
     private readonly prefix: string,
     registry: Registry,
   ) {
-    this.redis = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000, commandTimeout: COMMAND_TIMEOUT_MS });
+    // Required here, not imported: ioredis (CommonJS) is loaded only when REDIS_URL is set (idle RSS, start time).
+    const { Redis: RedisClient } = createRequire(import.meta.url)('ioredis') as typeof import('ioredis');
+    this.redis = new RedisClient(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000, commandTimeout: COMMAND_TIMEOUT_MS });
     const u = new URL(url);
     this.where = `${u.hostname}:${u.port || 6379}`;
     this.redis.on('error', (e: Error) => this.warn(`Redis at ${this.where}: ${e.message}`));
