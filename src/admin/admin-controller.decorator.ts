@@ -1,5 +1,5 @@
 import { applyDecorators, Controller, UseFilters, UseInterceptors } from '@nestjs/common';
-import { ApiBearerAuth, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiSecurity, ApiTags } from './api-docs.js';
 import { AdminAuditInterceptor } from './admin-audit.interceptor.js';
 import { AdminExceptionFilter } from './admin-exception.filter.js';
 

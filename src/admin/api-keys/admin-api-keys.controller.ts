@@ -1,5 +1,5 @@
 import { Body, Get, HttpCode, HttpStatus, Post, Query } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation } from '../api-docs.js';
 import type { ApiKeyView } from '../../auth/api-keys/api-key.js';
 import { RequireScope } from '../../auth/require-scope.decorator.js';
 import { ADMIN_SCOPE, AdminController } from '../admin-controller.decorator.js';

@@ -1,4 +1,4 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiPropertyOptional } from '../api-docs.js';
 import { IsOptional, IsUUID } from 'class-validator';
 import { QueryFlag } from '../query.decorators.js';
 

@@ -1,4 +1,4 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiPropertyOptional } from '../api-docs.js';
 import { IsIn, IsISO8601, IsOptional, IsString, IsUUID, MaxLength, MinLength } from 'class-validator';
 import type { AuditKind, AuditOutcome } from '../../audit/audit-event.js';
 import { IsStorableText } from '../../common/text.js';

@@ -1,5 +1,5 @@
 import { Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiParam } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiParam } from '../api-docs.js';
 import { RequireScope } from '../../auth/require-scope.decorator.js';
 import { ADMIN_SCOPE, AdminController } from '../admin-controller.decorator.js';
 import type { AdminGrant } from '../grants/admin-grant.js';

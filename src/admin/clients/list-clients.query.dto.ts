@@ -1,4 +1,4 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiPropertyOptional } from '../api-docs.js';
 import { IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 import type { ClientKind } from '../../oauth/clients/oauth-client.js';
 import { IsStorableText } from '../../common/text.js';

@@ -1,5 +1,5 @@
 import { Get, HttpCode, HttpStatus, Post, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation } from '../api-docs.js';
 import { RequireScope } from '../../auth/require-scope.decorator.js';
 import { ADMIN_SCOPE, AdminController } from '../admin-controller.decorator.js';
 import { UuidParam } from '../admin-validation.js';

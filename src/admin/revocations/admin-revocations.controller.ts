@@ -1,5 +1,5 @@
 import { Body, HttpCode, HttpStatus, Post } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation } from '../api-docs.js';
 import { RequireScope } from '../../auth/require-scope.decorator.js';
 import { RevocationService } from '../../auth/revocation/revocation.service.js';
 import { ADMIN_SCOPE, AdminController } from '../admin-controller.decorator.js';

@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty } from '../api-docs.js';
 import { IsIn, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 
 export class CreateRevocationDto {

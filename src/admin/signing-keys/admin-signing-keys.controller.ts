@@ -1,5 +1,5 @@
 import { Get, Post } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation } from '../api-docs.js';
 import { RequireScope } from '../../auth/require-scope.decorator.js';
 import { ADMIN_SCOPE, AdminController } from '../admin-controller.decorator.js';
 import type { SigningKeyView } from './admin-signing-keys.repository.js';
