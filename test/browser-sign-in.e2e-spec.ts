@@ -1,3 +1,4 @@
+import { LOGIN_HINT } from '../src/oauth/pages/dev-login.page.js';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -170,6 +171,25 @@ describe('browser sign-in (headless Chromium, dev sign-in page)', () => {
     expect(back.searchParams.get('state')).toBe(url.searchParams.get('state'));
     expect(back.searchParams.get('iss')).toBe(app.baseUrl);
     expect(back.searchParams.get('code')).toBeNull();
+  });
+
+  it('explains a user name the dev page refuses ("bad name!"): the hint is on the page and in the browser\'s message', async () => {
+    const url = await authorizationUrlFor(provider.info);
+    const page = await freshPage();
+    await page.goto(url.toString());
+    await page.click('#approve');
+    await page.waitForURL((u) => u.pathname === '/auth/dev');
+    expect(await page.locator('#login-hint').isVisible()).toBe(true);
+    expect(await page.locator('#login-hint').textContent()).toBe(LOGIN_HINT);
+    await page.fill('#login', 'bad name!');
+    await page.click('#sign-in');
+    // The browser keeps the form (the pattern is valid in Chromium's v-flag syntax, so it does apply) and its
+    // message bubble adds the field's title, which is the hint.
+    expect(new URL(page.url()).pathname).toBe('/auth/dev');
+    const validity = await page.locator('#login').evaluate((el) => (el as unknown as { validity: { patternMismatch: boolean } }).validity.patternMismatch);
+    expect(validity).toBe(true);
+    expect(await page.locator('#login').getAttribute('title')).toBe(LOGIN_HINT);
+    expect(await page.locator('#login').getAttribute('aria-describedby')).toBe('login-hint');
   });
 
   it('refuses to render the consent page inside a frame on another origin', async () => {

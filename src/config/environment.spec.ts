@@ -72,6 +72,14 @@ describe('validateEnvironment', () => {
     expect(env).toMatchObject({ NODE_ENV: 'test', PORT: 0, PUBLIC_URL: 'https://mcp.example.com/base', DATABASE_URL: 'postgresql://u:p@db:5432/app' });
   });
 
+  it.each([
+    ['PORT', 'abc', 'PORT: must be a whole number (0 picks a free port)'],
+    ['PORT', '70000', 'PORT: must not be greater than 65535'],
+    ['PUBLIC_URL', 'not a url/', 'PUBLIC_URL: must be an absolute http(s) URL such as https://mcp.example.com'],
+  ])('%s=%s: one problem, the one that explains it', (name, value, problem) => {
+    expect(problemsOf({ [name]: value })).toEqual([problem]);
+  });
+
   it('reports every problem at once, each naming its variable, in one error', () => {
     const vars = {
       NODE_ENV: 'staging',

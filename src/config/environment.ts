@@ -253,7 +253,13 @@ export class EnvironmentError extends Error {
 function flatten(errors: ValidationError[]): string[] {
   // "PORT: must be a whole number", whether or not the message itself starts with the name.
   const text = (property: string, msg: string) => (msg.startsWith(`${property} `) ? msg.slice(property.length + 1) : msg);
-  return errors.flatMap((e) => Object.values(e.constraints ?? {}).map((msg) => `${e.property}: ${text(e.property, msg)}`));
+  // One problem per variable: its type or format check when that failed (PORT=abc is "not a whole
+  // number", not also "greater than 65535" and "less than 0"), else every range or pattern check.
+  return errors.flatMap((e) => {
+    const failed = Object.entries(e.constraints ?? {});
+    const kind = failed.filter(([name]) => name.startsWith('is'));
+    return (kind.length ? kind.slice(0, 1) : failed).map(([, msg]) => `${e.property}: ${text(e.property, msg)}`);
+  });
 }
 
 const OPTIONAL = [
