@@ -2,6 +2,7 @@ import { Controller, Get, Header } from '@nestjs/common';
 import { Public } from '../common/public.decorator.js';
 import { AppConfig } from '../config/app-config.js';
 import { SigningKeysService } from '../keys/signing-keys.service.js';
+import { JWT_BEARER } from './id-jag/id-jag.verifier.js';
 import { ScopePolicyService } from './scope-policy.service.js';
 
 /** RFC 8414 authorization server metadata (also at the OpenID discovery path some clients try) and the JWKS. */
@@ -32,7 +33,8 @@ export class MetadataController {
       scope_descriptions: this.scopes.descriptions(),
       response_types_supported: ['code'],
       response_modes_supported: ['query'],
-      grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],
+      // RFC 7523 §2.1 jwt-bearer with ID-JAGs (MCP Enterprise-Managed Authorization), while an identity provider is trusted for it.
+      grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials', ...(this.config.idJag ? [JWT_BEARER] : [])],
       token_endpoint_auth_methods_supported: ['none', 'client_secret_basic', 'client_secret_post'],
       revocation_endpoint_auth_methods_supported: ['none', 'client_secret_basic', 'client_secret_post'],
       introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],

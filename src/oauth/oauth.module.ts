@@ -17,6 +17,7 @@ import { ClientMetadataDocumentService } from './clients/client-metadata-documen
 import { ClientsService } from './clients/clients.service.js';
 import { OAuthClientsRepository } from './clients/oauth-clients.repository.js';
 import { RegistrationController } from './clients/registration.controller.js';
+import { IdJagGrantService } from './id-jag/id-jag-grant.service.js';
 import { IdJagUsesRepository } from './id-jag/id-jag-uses.repository.js';
 import { IdJagVerifier } from './id-jag/id-jag.verifier.js';
 import { MetadataController } from './metadata.controller.js';
@@ -93,6 +94,7 @@ export class OAuthModule implements NestModule {
         TokenService,
         IdJagVerifier,
         IdJagUsesRepository,
+        IdJagGrantService,
         OAuthCleanupTask,
         UpstreamAccessService,
         ...upstream,

@@ -50,6 +50,21 @@ export class UsersRepository {
     return rows[0];
   }
 
+  /**
+   * The same (issuer, subject) user as upsertFederatedUser, for an identity assertion (ID-JAG): its
+   * claims may be fewer than a sign-in's, so the display login and name change only when it carries them.
+   */
+  async upsertAssertedUser(issuer: string, subject: string, login: string, name: string | null, loginFromClaims: boolean): Promise<UserEntity> {
+    const rows = await this.sql.query<UserEntity>(
+      `INSERT INTO users (source, issuer, subject, login, name, last_login_at) VALUES ('oidc', $1, $2, $3, $4, now())
+       ON CONFLICT (issuer, subject) WHERE issuer IS NOT NULL
+       DO UPDATE SET login = CASE WHEN $5::boolean THEN EXCLUDED.login ELSE users.login END, name = COALESCE(EXCLUDED.name, users.name), last_login_at = now()
+       RETURNING ${USER_COLUMNS}`,
+      [issuer, subject, login, name, loginFromClaims],
+    );
+    return rows[0];
+  }
+
   /** Records what the identity provider just confirmed about the person (OIDC sign-in or refresh). */
   async saveSignInClaims(userId: string, claims: object): Promise<void> {
     await this.sql.query(`UPDATE users SET sign_in_claims = $2, sign_in_checked_at = now() WHERE id = $1`, [userId, JSON.stringify(claims)]);

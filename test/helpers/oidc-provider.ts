@@ -31,6 +31,7 @@ export interface TestIdpOptions {
 }
 
 export const NOTES_SCOPES = 'notes:read notes:write';
+export type ClientAuth = 'client_secret_basic' | 'client_secret_post';
 export const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 const ID_JAG_TYPE = 'urn:ietf:params:oauth:token-type:id-jag';
 const ID_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:id_token';
@@ -113,6 +114,8 @@ export class TestIdp {
     login: string;
     scope: string;
     resource?: string;
+    /** How the client authenticates at the token endpoint (default client_secret_basic when it has a secret). */
+    clientAuth?: ClientAuth;
   }): Promise<Record<string, string>> {
     const browser = new TestBrowser([this.issuer]);
     const verifier = randomBytes(32).toString('base64url');
@@ -141,15 +144,29 @@ export class TestIdp {
     const code = back?.searchParams.get('code');
     if (!back || back.searchParams.get('state') !== state || !code)
       throw new Error(`no code from the provider: ${page.status} ${page.location ?? page.text.slice(0, 300)}`);
-    return this.token({ grant_type: 'authorization_code', code, redirect_uri: o.redirectUri, code_verifier: verifier }, o.clientId, o.clientSecret);
+    return this.token(
+      { grant_type: 'authorization_code', code, redirect_uri: o.redirectUri, code_verifier: verifier },
+      o.clientId,
+      o.clientSecret,
+      o.clientAuth,
+    );
   }
 
-  /** A token endpoint request with client_secret_basic (or none); returns the JSON body, throwing on an error. */
-  async token(form: Record<string, string>, clientId: string, clientSecret?: string): Promise<Record<string, string>> {
+  /** A token endpoint request with client_secret_basic, client_secret_post or none; returns the JSON body, throwing on an error. */
+  async token(
+    form: Record<string, string>,
+    clientId: string,
+    clientSecret?: string,
+    clientAuth: ClientAuth = 'client_secret_basic',
+  ): Promise<Record<string, string>> {
     const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
     const body = new URLSearchParams(form);
-    if (clientSecret) headers.authorization = `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString('base64')}`;
-    else body.set('client_id', clientId);
+    if (clientSecret && clientAuth === 'client_secret_basic')
+      headers.authorization = `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString('base64')}`;
+    else {
+      body.set('client_id', clientId);
+      if (clientSecret) body.set('client_secret', clientSecret);
+    }
     const res = await fetch(`${this.issuer}/token`, { method: 'POST', headers, body });
     const json = (await res.json()) as Record<string, string>;
     if (res.status !== 200) throw new Error(`token endpoint ${res.status}: ${JSON.stringify(json)}`);
@@ -248,6 +265,8 @@ export class TestIdp {
         ...(params.resource ? { resource: params.resource } : {}),
         ...(params.scope ? { scope: params.scope } : {}),
         auth_time: now,
+        // The person's profile, as identity providers add to an ID-JAG (the draft allows further claims).
+        ...pick(this.accounts.get(sub) ?? {}, ['email', 'email_verified', 'name', 'preferred_username', 'groups']),
         ...(override?.claims ?? {}),
       };
       const signingKey = override?.foreignKey ? await newSigningKey() : this.keys[0];
@@ -274,6 +293,10 @@ export class TestIdp {
 async function newSigningKey(): Promise<JWK> {
   const { privateKey } = await generateKeyPair('ES256', { extractable: true });
   return { ...(await exportJWK(privateKey)), kid: randomUUID(), alg: 'ES256', use: 'sig' };
+}
+
+function pick(claims: IdpAccount, keys: string[]): Record<string, unknown> {
+  return Object.fromEntries(keys.filter((k) => claims[k] !== undefined).map((k) => [k, claims[k]]));
 }
 
 function publicOf(jwk: JWK): JWK {

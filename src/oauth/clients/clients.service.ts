@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { validateSync } from 'class-validator';
 import { randomToken, sha256 } from '../../common/crypto.js';
 import { isStorableText } from '../../common/text.js';
+import { AppConfig } from '../../config/app-config.js';
+import { JWT_BEARER } from '../id-jag/id-jag.verifier.js';
 import { OAuthError } from '../oauth-error.js';
 import { ScopePolicyService } from '../scope-policy.service.js';
 import { ClientMetadataDocumentService } from './client-metadata-document.service.js';
@@ -16,6 +18,7 @@ export class ClientsService {
     private readonly clients: OAuthClientsRepository,
     private readonly documents: ClientMetadataDocumentService,
     private readonly scopes: ScopePolicyService,
+    private readonly config: AppConfig,
   ) {}
 
   /** RFC 7591 §3: validates the metadata strictly and registers a client. */
@@ -39,6 +42,12 @@ export class ClientsService {
     const authMethod = dto.token_endpoint_auth_method ?? 'client_secret_basic';
     if (grantTypes.includes('client_credentials') && authMethod === 'none') {
       throw new OAuthError('invalid_client_metadata', 'client_credentials needs a confidential client: token_endpoint_auth_method must not be "none"');
+    }
+    if (grantTypes.includes(JWT_BEARER)) {
+      // MCP Enterprise-Managed Authorization: the ID-JAG grant is for confidential clients, and only while an identity provider is trusted for it.
+      if (!this.config.idJag) throw new OAuthError('invalid_client_metadata', `${JWT_BEARER} is not offered by this server (no TRUSTED_IDJAG_ISSUERS)`);
+      if (authMethod === 'none')
+        throw new OAuthError('invalid_client_metadata', `${JWT_BEARER} needs a confidential client: token_endpoint_auth_method must not be "none"`);
     }
     if (grantTypes.includes('refresh_token') && !grantTypes.includes('authorization_code')) {
       throw new OAuthError('invalid_client_metadata', 'refresh_token is only issued with authorization_code');

@@ -7,7 +7,7 @@ export const APPLICATION_TYPES: readonly ApplicationType[] = ['web', 'native'];
 export type JwtBearerGrantType = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 export type GrantType = 'authorization_code' | 'refresh_token' | 'client_credentials' | JwtBearerGrantType;
 
-export const GRANT_TYPES: readonly GrantType[] = ['authorization_code', 'refresh_token', 'client_credentials'];
+export const GRANT_TYPES: readonly GrantType[] = ['authorization_code', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:jwt-bearer'];
 export const AUTH_METHODS: readonly TokenEndpointAuthMethod[] = ['none', 'client_secret_basic', 'client_secret_post'];
 
 export interface OAuthClient {

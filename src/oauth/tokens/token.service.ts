@@ -11,6 +11,8 @@ import type { OAuthClient } from '../clients/oauth-client.js';
 import { isConfidential } from '../clients/oauth-client.js';
 import { OAuthError } from '../oauth-error.js';
 import { OFFLINE_ACCESS, ScopePolicyService } from '../scope-policy.service.js';
+import { IdJagGrantService } from '../id-jag/id-jag-grant.service.js';
+import { JWT_BEARER } from '../id-jag/id-jag.verifier.js';
 import { UpstreamAccessService } from '../upstream/upstream-access.service.js';
 import { AuthorizationCodesRepository } from './authorization-codes.repository.js';
 import { GrantsRepository, type IssuedRefresh } from './grants.repository.js';
@@ -43,11 +45,14 @@ export class TokenService {
     private readonly audit: AuditService,
     private readonly admins: AdminAccessService,
     private readonly access: UpstreamAccessService,
+    private readonly idJag: IdJagGrantService,
   ) {}
 
   async exchange(client: OAuthClient, form: Form): Promise<TokenResponse> {
     const grantType = str(form.grant_type);
     if (!grantType) throw new OAuthError('invalid_request', 'grant_type is required');
+    // The jwt-bearer grant (ID-JAG) exists only while TRUSTED_IDJAG_ISSUERS names an identity provider.
+    if (grantType === JWT_BEARER && this.config.idJag) return this.jwtBearer(client, form);
     if (grantType !== 'authorization_code' && grantType !== 'refresh_token' && grantType !== 'client_credentials') {
       throw new OAuthError('unsupported_grant_type', `Unsupported grant_type: ${grantType}`);
     }
@@ -64,6 +69,12 @@ export class TokenService {
       case 'client_credentials':
         return this.clientCredentials(client, form, resource);
     }
+  }
+
+  /** RFC 7523 §2.1 with an ID-JAG: an access token only (the client gets a new ID-JAG from its identity provider instead of a refresh token). */
+  private async jwtBearer(client: OAuthClient, form: Form): Promise<TokenResponse> {
+    const g = await this.idJag.redeem(client, form);
+    return this.respond({ userId: g.userId, login: g.login, clientId: client.clientId, scopes: g.scopes }, undefined);
   }
 
   private async authorizationCode(client: OAuthClient, form: Form, resource: string | undefined): Promise<TokenResponse> {
