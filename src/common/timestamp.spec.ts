@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { isUtcMicrosTimestamp } from './timestamp.js';
+import { isUtcMicrosTimestamp, toMillisTimestamp } from './timestamp.js';
 
 describe('isUtcMicrosTimestamp', () => {
   it.each(['2025-11-22T10:00:00.123456Z', '2024-02-29T23:59:59.999999Z', '0001-01-01T00:00:00.000000Z', '0099-12-31T00:00:00.000000Z'])(
@@ -40,6 +40,19 @@ describe('isUtcMicrosTimestamp', () => {
         (d, micros) => {
           const text = `${d.toISOString().slice(0, -1)}${String(micros).padStart(3, '0')}Z`.replace(/^\+?0*(\d{4})/, '$1');
           expect(isUtcMicrosTimestamp(text)).toBe(true);
+        },
+      ),
+    );
+  });
+
+  it('shows a microsecond timestamp as the admin API prints the same instant (toISOString, milliseconds)', () => {
+    fc.assert(
+      fc.property(
+        fc.date({ min: new Date('1970-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59Z'), noInvalidDate: true }),
+        fc.integer({ min: 0, max: 999 }),
+        (d, micros) => {
+          const stored = `${d.toISOString().slice(0, -1)}${String(micros).padStart(3, '0')}Z`;
+          expect(toMillisTimestamp(stored)).toBe(d.toISOString());
         },
       ),
     );

@@ -15,3 +15,11 @@ export function isUtcMicrosTimestamp(value: string): boolean {
   date.setUTCFullYear(year); // Date.UTC maps years 0-99 to 1900-1999
   return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
 }
+
+/**
+ * `2025-11-22T10:00:00.123Z`: what people and clients see, the admin API's `toISOString()` format. The
+ * database keeps microseconds (the lists' cursors need them); shown values are cut to milliseconds.
+ */
+export function toMillisTimestamp(micros: string): string {
+  return micros.length === 27 && micros.endsWith('Z') ? `${micros.slice(0, 23)}Z` : micros;
+}

@@ -183,7 +183,8 @@ describe('NotesService', () => {
       repo.on('list', () => rows);
       const page = await as(ALICE, () => service.list(2));
       expect(repo.calls[0].args).toEqual([ALICE, 3, undefined]);
-      expect(page.notes).toEqual(rows.slice(0, 2));
+      // Shown in milliseconds; the cursor keeps the stored microseconds, so no note between two is skipped.
+      expect(page.notes).toEqual(rows.slice(0, 2).map((n) => ({ ...n, createdAt: n.createdAt.slice(0, 23) + 'Z', updatedAt: n.updatedAt.slice(0, 23) + 'Z' })));
       expect(page.nextCursor).toBe(encodeCursor({ createdAt: rows[1].createdAt, id: rows[1].id }));
     });
 
@@ -191,7 +192,7 @@ describe('NotesService', () => {
       const rows = [note(), note()];
       repo.on('list', () => rows);
       const page = await as(ALICE, () => service.list(2));
-      expect(page).toEqual({ notes: rows });
+      expect(page).toEqual({ notes: rows.map((n) => ({ ...n, createdAt: '2025-11-22T10:00:00.123Z', updatedAt: '2025-11-22T10:00:00.123Z' })) });
       expect(page).not.toHaveProperty('nextCursor');
     });
 

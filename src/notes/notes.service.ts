@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError } from '../common/errors/domain-error.js';
 import { RequestContextService } from '../common/context/request-context.service.js';
-import { isUtcMicrosTimestamp } from '../common/timestamp.js';
+import { isUtcMicrosTimestamp, toMillisTimestamp } from '../common/timestamp.js';
 import { ResourceChanges } from '../mcp/subscriptions/resource-changes.service.js';
 import type { Note, NoteSearchHit } from './note.js';
 import { NotesRepository, type PageCursor } from './notes.repository.js';
@@ -20,19 +20,20 @@ export class NotesService {
     private readonly changes: ResourceChanges,
   ) {}
 
-  create(title: string, body: string): Promise<Note> {
-    return this.notes.create(this.owner(), title, body);
+  async create(title: string, body: string): Promise<Note> {
+    return shown(await this.notes.create(this.owner(), title, body));
   }
 
   async get(id: string): Promise<Note> {
-    return this.found(id, UUID.test(id) ? await this.notes.get(this.owner(), id) : undefined);
+    return shown(this.found(id, UUID.test(id) ? await this.notes.get(this.owner(), id) : undefined));
   }
 
   async list(limit: number, cursor?: string): Promise<{ notes: Note[]; nextCursor?: string }> {
     const rows = await this.notes.list(this.owner(), limit + 1, cursor === undefined ? undefined : decodeCursor(cursor));
     const notes = rows.slice(0, limit);
     const last = notes[notes.length - 1];
-    return rows.length > limit && last ? { notes, nextCursor: encodeCursor({ createdAt: last.createdAt, id: last.id }) } : { notes };
+    const page = notes.map(shown);
+    return rows.length > limit && last ? { notes: page, nextCursor: encodeCursor({ createdAt: last.createdAt, id: last.id }) } : { notes: page };
   }
 
   async update(id: string, changes: { title?: string; body?: string }): Promise<Note> {
@@ -42,7 +43,7 @@ export class NotesService {
     const owner = this.owner();
     const note = this.found(id, UUID.test(id) ? await this.notes.update(owner, id, changes) : undefined);
     this.changes.updated(owner, noteUri(note.id));
-    return note;
+    return shown(note);
   }
 
   async delete(id: string): Promise<void> {
@@ -56,8 +57,8 @@ export class NotesService {
     return this.notes.idsMatching(this.owner(), text, limit);
   }
 
-  search(query: string, limit: number): Promise<NoteSearchHit[]> {
-    return this.notes.search(this.owner(), query, limit);
+  async search(query: string, limit: number): Promise<NoteSearchHit[]> {
+    return (await this.notes.search(this.owner(), query, limit)).map((hit) => ({ ...hit, createdAt: toMillisTimestamp(hit.createdAt) }));
   }
 
   private owner(): string {
@@ -68,6 +69,11 @@ export class NotesService {
     if (!note) throw notFound(id);
     return note;
   }
+}
+
+/** A note as callers see it: timestamps in milliseconds, like the admin API's (the cursor keeps microseconds). */
+function shown(note: Note): Note {
+  return { ...note, createdAt: toMillisTimestamp(note.createdAt), updatedAt: toMillisTimestamp(note.updatedAt) };
 }
 
 /** The note as an MCP resource (NotesTools' `note://{id}` template): what listen streams subscribe to. */
