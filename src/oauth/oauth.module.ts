@@ -15,6 +15,7 @@ import { OAuthCleanupTask } from './cleanup.task.js';
 import { ClientAuthenticationService } from './clients/client-authentication.service.js';
 import { ClientMetadataDocumentService } from './clients/client-metadata-document.service.js';
 import { ClientsService } from './clients/clients.service.js';
+import { FirstPartyClientsService } from './clients/first-party-clients.service.js';
 import { OAuthClientsRepository } from './clients/oauth-clients.repository.js';
 import { RegistrationController } from './clients/registration.controller.js';
 import { IdJagGrantService } from './id-jag/id-jag-grant.service.js';
@@ -82,6 +83,7 @@ export class OAuthModule implements NestModule {
         OAuthClientsRepository,
         ClientMetadataDocumentService,
         ClientsService,
+        FirstPartyClientsService,
         ClientAuthenticationService,
         AuthorizationRequestsRepository,
         ConsentsRepository,

@@ -72,6 +72,29 @@ export class OAuthClientsRepository {
     return rows[0];
   }
 
+  /**
+   * Registers (or updates) one of the server's own clients; a row of another kind with that id is left
+   * alone, and a revoked one stays revoked.
+   */
+  async upsertStatic(
+    c: Pick<
+      OAuthClient,
+      'clientId' | 'clientName' | 'redirectUris' | 'applicationType' | 'scope' | 'grantTypes' | 'tokenEndpointAuthMethod' | 'scopesOfferedAtRegistration'
+    >,
+  ): Promise<void> {
+    await this.sql.query(
+      `INSERT INTO oauth_clients (client_id, kind, token_endpoint_auth_method, grant_types, redirect_uris, scope, client_name, metadata,
+         application_type, scopes_offered_at_registration)
+       VALUES ($1, 'static', $2, $3, $4, $5, $6, '{}'::jsonb, $7, $8)
+       ON CONFLICT (client_id) DO UPDATE SET token_endpoint_auth_method = EXCLUDED.token_endpoint_auth_method,
+         grant_types = EXCLUDED.grant_types, redirect_uris = EXCLUDED.redirect_uris, scope = EXCLUDED.scope,
+         client_name = EXCLUDED.client_name, application_type = EXCLUDED.application_type,
+         scopes_offered_at_registration = EXCLUDED.scopes_offered_at_registration
+       WHERE oauth_clients.kind = 'static'`,
+      [c.clientId, c.tokenEndpointAuthMethod, c.grantTypes, c.redirectUris, c.scope, c.clientName, c.applicationType, c.scopesOfferedAtRegistration],
+    );
+  }
+
   async touch(clientId: string): Promise<void> {
     await this.sql.query(`UPDATE oauth_clients SET last_used_at = now() WHERE client_id = $1`, [clientId]);
   }

@@ -1,0 +1,42 @@
+import type { OAuthClient } from './oauth-client.js';
+
+/** Swagger UI at /docs: its "Authorize" button (authorization code + PKCE, public client). */
+export const DOCS_CLIENT_ID = 'secure-mcp-server-docs';
+/** `npm run admin:login`: a native app with a loopback redirect (RFC 8252 §7.3: any port). */
+export const ADMIN_CLI_CLIENT_ID = 'secure-mcp-server-admin-cli';
+/** The loopback redirect URI registered for the admin CLI; the port is the CLI's own (RFC 8252 §7.3). */
+export const ADMIN_CLI_REDIRECT_URI = 'http://127.0.0.1/callback';
+/** What both first-party clients ask for, and all they may be granted. */
+export const FIRST_PARTY_SCOPE = 'admin';
+
+export type FirstPartyClient = Pick<
+  OAuthClient,
+  'clientId' | 'clientName' | 'redirectUris' | 'applicationType' | 'scope' | 'grantTypes' | 'tokenEndpointAuthMethod'
+>;
+
+/**
+ * The server's own public clients (kind `static`), pre-registered so that an administrator can get
+ * an admin token from /docs or the terminal even with DCR_ENABLED=false. They may ask only for
+ * `admin`, which the authorization endpoint still grants to administrators alone.
+ */
+export function firstPartyClients(publicUrl: string): FirstPartyClient[] {
+  const base = { grantTypes: ['authorization_code'], tokenEndpointAuthMethod: 'none', scope: FIRST_PARTY_SCOPE } as const;
+  return [
+    {
+      ...base,
+      grantTypes: [...base.grantTypes],
+      clientId: DOCS_CLIENT_ID,
+      clientName: 'Admin API documentation (/docs)',
+      redirectUris: [`${publicUrl}/docs/oauth2-redirect.html`],
+      applicationType: 'web',
+    },
+    {
+      ...base,
+      grantTypes: [...base.grantTypes],
+      clientId: ADMIN_CLI_CLIENT_ID,
+      clientName: 'npm run admin:login',
+      redirectUris: [ADMIN_CLI_REDIRECT_URI],
+      applicationType: 'native',
+    },
+  ];
+}
