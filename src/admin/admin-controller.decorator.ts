@@ -1,5 +1,5 @@
 import { applyDecorators, Controller, UseFilters, UseInterceptors } from '@nestjs/common';
-import { ApiBearerAuth, ApiSecurity, ApiTags } from './api-docs.js';
+import { ApiBearerAuth, ApiOAuth2, ApiSecurity, ApiTags } from './api-docs.js';
 import { AdminAuditInterceptor } from './admin-audit.interceptor.js';
 import { AdminExceptionFilter } from './admin-exception.filter.js';
 
@@ -8,6 +8,8 @@ export const ADMIN_SCOPE = { description: 'Administer this server: clients, user
 
 /** The OpenAPI security scheme name of the `X-API-Key` header. */
 export const API_KEY_SECURITY = 'api-key';
+/** The OpenAPI security scheme name of the sign-in behind /docs' "Authorize" button (built-in authorization server only). */
+export const OAUTH2_SECURITY = 'oauth2';
 
 /**
  * An admin REST controller at `/admin/<path>`: audited (interceptor + filter) and documented as
@@ -22,5 +24,6 @@ export function AdminController(path: string): ClassDecorator {
     ApiTags(`admin: ${path}`),
     ApiBearerAuth(),
     ApiSecurity(API_KEY_SECURITY),
+    ApiOAuth2(['admin'], OAUTH2_SECURITY),
   );
 }

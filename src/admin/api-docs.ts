@@ -2,7 +2,16 @@ import type * as Swagger from '@nestjs/swagger';
 
 type SwaggerExports = typeof Swagger;
 type DecoratorName =
-  'ApiBearerAuth' | 'ApiCreatedResponse' | 'ApiOkResponse' | 'ApiOperation' | 'ApiParam' | 'ApiProperty' | 'ApiPropertyOptional' | 'ApiSecurity' | 'ApiTags';
+  | 'ApiBearerAuth'
+  | 'ApiCreatedResponse'
+  | 'ApiOAuth2'
+  | 'ApiOkResponse'
+  | 'ApiOperation'
+  | 'ApiParam'
+  | 'ApiProperty'
+  | 'ApiPropertyOptional'
+  | 'ApiSecurity'
+  | 'ApiTags';
 type Apply = (target: object, key?: string | symbol, descriptor?: PropertyDescriptor) => unknown;
 
 interface Application {
@@ -31,6 +40,7 @@ function recorded<N extends DecoratorName>(name: N): SwaggerExports[N] {
 
 export const ApiBearerAuth = recorded('ApiBearerAuth');
 export const ApiCreatedResponse = recorded('ApiCreatedResponse');
+export const ApiOAuth2 = recorded('ApiOAuth2');
 export const ApiOkResponse = recorded('ApiOkResponse');
 export const ApiOperation = recorded('ApiOperation');
 export const ApiParam = recorded('ApiParam');

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { safeEqual } from '../common/crypto.js';
 import { AppConfig } from '../config/app-config.js';
-import { ADMIN_CLI_CLIENT_ID, FIRST_PARTY_SCOPE } from '../oauth/clients/first-party-clients.js';
+import { ADMIN_CLI_CLIENT_ID, FIRST_PARTY_SCOPE } from '../common/first-party-clients.js';
 import { parseCliArgs } from './cli-args.js';
 import { note, writeResult } from './cli-output.js';
 

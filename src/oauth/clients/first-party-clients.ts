@@ -1,13 +1,8 @@
+import { ADMIN_CLI_CLIENT_ID, DOCS_CLIENT_ID, FIRST_PARTY_SCOPE } from '../../common/first-party-clients.js';
 import type { OAuthClient } from './oauth-client.js';
 
-/** Swagger UI at /docs: its "Authorize" button (authorization code + PKCE, public client). */
-export const DOCS_CLIENT_ID = 'secure-mcp-server-docs';
-/** `npm run admin:login`: a native app with a loopback redirect (RFC 8252 §7.3: any port). */
-export const ADMIN_CLI_CLIENT_ID = 'secure-mcp-server-admin-cli';
 /** The loopback redirect URI registered for the admin CLI; the port is the CLI's own (RFC 8252 §7.3). */
 export const ADMIN_CLI_REDIRECT_URI = 'http://127.0.0.1/callback';
-/** What both first-party clients ask for, and all they may be granted. */
-export const FIRST_PARTY_SCOPE = 'admin';
 
 export type FirstPartyClient = Pick<
   OAuthClient,
