@@ -3,7 +3,7 @@
 // of their own: `npm run build` writes dist/ with its own incremental record, so neither can leave
 // stale output in the other's folder).
 //   node scripts/test.mjs [--unit | --e2e | --fuzz] [name-filter ...]
-// Unit specs: dist-test/src/**/*.spec.js. End-to-end: dist-test/test/**/*.e2e-spec.js against one
+// Unit specs: dist-test/src/**/*.spec.js and dist-test/scripts/**/*.spec.js. End-to-end: dist-test/test/**/*.e2e-spec.js against one
 // database per run (test/setup/global-setup.mjs: embedded PGlite, or a fresh database on TEST_DATABASE_URL).
 // Fuzzing (dist-test/test/**/*.fuzz-spec.js, end-to-end too) runs only with --fuzz: `npm run fuzz`, its own CI step.
 // Failures are reported at the spec's TypeScript line (--enable-source-maps); TEST_TIMEOUT_MS (default
@@ -26,7 +26,8 @@ function walk(dir, suffix, out = []) {
   return out;
 }
 
-const unit = only === 'all' || only === 'unit' ? walk(`${OUT}/src`, '.spec.js') : [];
+// Unit specs sit beside their code: the server's in src/, the deployment linter's in scripts/lint-deploy/.
+const unit = only === 'all' || only === 'unit' ? [`${OUT}/src`, `${OUT}/scripts`].filter((d) => existsSync(d)).flatMap((d) => walk(d, '.spec.js')) : [];
 const e2e = only === 'all' || only === 'e2e' ? walk(`${OUT}/test`, '.e2e-spec.js') : only === 'fuzz' ? walk(`${OUT}/test`, '.fuzz-spec.js') : [];
 const matches = (f) => filters.length === 0 || filters.some((x) => f.includes(x));
 // Only compiled files whose TypeScript source still exists (a deleted spec leaves its old output behind).

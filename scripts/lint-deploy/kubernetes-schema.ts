@@ -1,0 +1,188 @@
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+import { type LintContext } from './context.js';
+import { type K8sDoc } from './kubernetes-docs.js';
+import { asObject } from './shared.js';
+
+/** One JSON-schema error, as ajv reports them through kubernetes-models' validate(). */
+interface SchemaError {
+  instancePath?: string;
+  keyword?: string;
+  message?: string;
+  params?: { type?: unknown; allowedValues?: unknown[] };
+}
+
+type ModelClass = new (data: unknown) => { validate(): void };
+
+export interface SchemaChecked {
+  d: K8sDoc;
+  apiVersion: string;
+  kind: string;
+}
+
+/** "a.b[0].c" from a JSON path array or an RFC 6901 pointer. */
+export function fmtPath(p: string | (string | number)[]): string {
+  const segments =
+    typeof p === 'string'
+      ? p
+          .split('/')
+          .slice(1)
+          .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+      : p;
+  return segments.reduce<string>((acc, s) => (/^\d+$/.test(String(s)) ? `${acc}[${s}]` : acc ? `${acc}.${s}` : String(s)), '') || '(root)';
+}
+
+async function modelFor(apiVersion: string, kind: string): Promise<ModelClass | null> {
+  if (!/^([a-z0-9.-]+\/)?v\d+((alpha|beta)\d+)?$/.test(apiVersion) || !/^[A-Z][A-Za-z0-9]*$/.test(kind)) return null;
+  try {
+    const mod = (await import(`kubernetes-models/${apiVersion}/${kind}`)) as Record<string, unknown>;
+    return typeof mod[kind] === 'function' ? (mod[kind] as ModelClass) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Validates every manifest against the Kubernetes OpenAPI schema of its apiVersion/kind
+ * (kubernetes-models: a compiled JSON-schema validator per kind). Returns the manifests it checked
+ * and the Kustomizations (which have no schema there).
+ */
+export async function checkSchemas(ctx: LintContext, docs: K8sDoc[]): Promise<{ checked: SchemaChecked[]; kustomizations: K8sDoc[] }> {
+  const { report } = ctx;
+  const checked: SchemaChecked[] = [];
+  const kustomizations: K8sDoc[] = [];
+  for (const d of docs) {
+    const { apiVersion, kind } = d.obj;
+    if (typeof apiVersion !== 'string' || typeof kind !== 'string') {
+      report.bad(`${d.where}: has apiVersion and kind`);
+      continue;
+    }
+    if (kind === 'Kustomization') {
+      report.check(/^kustomize\.config\.k8s\.io\/v1(beta1)?$/.test(apiVersion), `${d.where}: apiVersion ${apiVersion}`);
+      kustomizations.push(d);
+      continue;
+    }
+    const Model = await modelFor(apiVersion, kind);
+    if (!Model) {
+      report.bad(`${d.where}: no Kubernetes schema for apiVersion ${apiVersion}, kind ${kind}`);
+      continue;
+    }
+    try {
+      new Model(d.obj).validate();
+      report.ok(`${d.where}: ${apiVersion} ${kind} schema`);
+    } catch (e) {
+      for (const line of schemaErrorLines(d, e)) report.bad(line);
+    }
+    checked.push({ d, apiVersion, kind });
+  }
+  return { checked, kustomizations };
+}
+
+/**
+ * One line per field: a oneOf/anyOf (int-or-string, quantity) reports its branches' type errors too;
+ * keep the telling ones (format) or fold the types into "must be string or integer".
+ */
+function schemaErrorLines(d: K8sDoc, e: unknown): Set<string> {
+  const reported = (e as { errors?: unknown } | null)?.errors;
+  const errs: SchemaError[] =
+    Array.isArray(reported) && reported.length ? (reported as SchemaError[]) : [{ instancePath: '', message: e instanceof Error ? e.message : String(e) }];
+  const byPath = new Map<string, SchemaError[]>();
+  for (const err of errs) byPath.set(err.instancePath ?? '', [...(byPath.get(err.instancePath ?? '') ?? []), err]);
+  const lines = new Set<string>();
+  for (const [path, group] of byPath) {
+    let shown = group;
+    if (group.some((x) => x.keyword === 'oneOf' || x.keyword === 'anyOf')) {
+      const rest = group.filter((x) => !['type', 'oneOf', 'anyOf'].includes(x.keyword ?? ''));
+      const types = [...new Set(group.filter((x) => x.keyword === 'type').map((x) => String(x.params?.type)))];
+      shown = rest.length ? rest : [{ message: types.length ? `must be ${types.join(' or ')}` : group[0].message }];
+    }
+    for (const x of shown) {
+      const allowed = x.params?.allowedValues ? ` (${x.params.allowedValues.map(String).join(', ')})` : '';
+      lines.add(`${d.where}: schema: ${fmtPath(path)} ${x.message ?? x.keyword}${allowed}`);
+    }
+  }
+  return lines;
+}
+
+/**
+ * Unknown fields: the JSON schemas accept any extra property, so a misspelt field such as
+ * readOnlyRootFileSystem passes them (kubectl apply would refuse it with strict field validation, or
+ * drop it silently without). Every manifest is type-checked against the package's TypeScript
+ * interfaces instead, from an in-memory module: excess-property errors name each field that does not exist.
+ */
+export function checkUnknownFields(ctx: LintContext, checked: SchemaChecked[]): void {
+  const { report } = ctx;
+  if (!checked.length) return;
+  const out = ['// generated by scripts/lint-deploy'];
+  const lineInfo: ({ d: K8sDoc; path: (string | number)[] } | null)[] = [null];
+  const modules = new Map<string, string>();
+  for (const { apiVersion, kind } of checked) modules.set(`${apiVersion}/${kind}`, kind);
+  const typeOf = new Map<string, string>();
+  for (const [mod, kind] of modules) {
+    typeOf.set(mod, `T${typeOf.size}`);
+    out.push(`import type { I${kind} as T${typeOf.size - 1} } from 'kubernetes-models/${mod}';`);
+    lineInfo.push(null);
+  }
+  const render = (value: unknown, path: (string | number)[], ind: string, prefix: string, suffix: string, d: K8sDoc): void => {
+    const push = (text: string): void => {
+      out.push(ind + text);
+      lineInfo.push({ d, path });
+    };
+    const obj = asObject(value);
+    if (Array.isArray(value)) {
+      const items = value as unknown[];
+      if (!items.length) return push(`${prefix}[]${suffix}`);
+      push(`${prefix}[`);
+      items.forEach((v, i) => render(v, [...path, i], `${ind}  `, '', i < items.length - 1 ? ',' : '', d));
+      push(`]${suffix}`);
+    } else if (obj) {
+      const keys = Object.keys(obj);
+      if (!keys.length) return push(`${prefix}{}${suffix}`);
+      push(`${prefix}{`);
+      keys.forEach((k, i) => render(obj[k], [...path, k], `${ind}  `, `${JSON.stringify(k)}: `, i < keys.length - 1 ? ',' : '', d));
+      push(`}${suffix}`);
+    } else {
+      push(`${prefix}${JSON.stringify(value ?? null)}${suffix}`);
+    }
+  };
+  checked.forEach(({ d, apiVersion, kind }, i) => render(d.obj, [], '', `export const m${i}: ${typeOf.get(`${apiVersion}/${kind}`)} = `, ';', d));
+
+  // Beside this module, so that 'kubernetes-models/...' resolves from the project's node_modules.
+  const file = join(dirname(fileURLToPath(import.meta.url)), '__manifests__.mts');
+  const text = `${out.join('\n')}\n`;
+  const options: ts.CompilerOptions = {
+    noEmit: true,
+    strict: true,
+    skipLibCheck: true,
+    types: [],
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+  };
+  const base = ts.createCompilerHost(options);
+  const host: ts.CompilerHost = {
+    ...base,
+    fileExists: (f) => f === file || base.fileExists(f),
+    readFile: (f) => (f === file ? text : base.readFile(f)),
+    getSourceFile: (f, language, onError, create) => (f === file ? ts.createSourceFile(f, text, language) : base.getSourceFile(f, language, onError, create)),
+  };
+  const program = ts.createProgram([file], options, host);
+  const diags = ts.getPreEmitDiagnostics(program).filter((x) => x.file?.fileName === file || !x.file);
+  const broken = diags.filter((x) => x.code === 2307 || !x.file);
+  for (const x of broken) report.bad(`TypeScript setup: ${ts.flattenDiagnosticMessageText(x.messageText, ' ')}`);
+  const unknown = new Set<string>();
+  for (const x of diags) {
+    if ((x.code !== 2353 && x.code !== 2561) || !x.file || x.start === undefined) continue; // excess property (2561: "did you mean")
+    const { line } = x.file.getLineAndCharacterOfPosition(x.start);
+    const info = lineInfo[line];
+    const msgText = ts.flattenDiagnosticMessageText(x.messageText, ' ');
+    const hint = /Did you mean to write '([^']+)'/.exec(msgText)?.[1];
+    const type = /does not exist in type '([^']+)'/.exec(msgText)?.[1];
+    unknown.add(
+      `${info?.d.where ?? 'manifest'}: unknown field ${fmtPath(info?.path ?? [])}${type ? ` (not in ${type.replace(/^I/, '')})` : ''}${hint ? `; did you mean ${hint}?` : ''}`,
+    );
+  }
+  for (const msg of unknown) report.bad(msg);
+  if (!unknown.size && !broken.length) report.ok(`no unknown fields in ${checked.length} manifest(s)`);
+}
