@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { createServer, type AddressInfo } from 'node:net';
 import type { Type } from '@nestjs/common';
 import { createApp, shutdown, startupBanner, appLogger } from './app.factory.js';
 import { AppConfig } from './config/app-config.js';
@@ -15,7 +16,12 @@ import { logUnhandledRejections } from './http/unhandled-rejections.js';
  */
 export async function serve(modules: Type[] = []): Promise<void> {
   const started = Date.now();
-  const config = AppConfig.fromProcess();
+  let config = AppConfig.fromProcess();
+  if (config.port === 0 && !process.env.PUBLIC_URL) {
+    // PORT=0 picks a free port; the default PUBLIC_URL (issuer, metadata, banner) must name that port, not 0.
+    process.env.PORT = String(await freePort(config.host));
+    config = AppConfig.fromProcess();
+  }
   const app = await createApp(config, { modules });
   logUnhandledRejections(app.get(RequestContextService));
   // Listens at once: /healthz answers while the database is still being reached (then /readyz turns 200).
@@ -49,6 +55,17 @@ export async function serve(modules: Type[] = []): Promise<void> {
       // Logged once by the connector (a StartupError is one line saying what to fix).
       (e: unknown) => stop(e instanceof StartupError ? 'Start-up failed' : `Start-up failed (${(e as Error).message})`, 1),
     );
+}
+
+function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, host, () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
 }
 
 /** Runs `serve`, and on failure prints one line saying what to fix and exits 1. */

@@ -143,6 +143,31 @@ describe('process life cycle', () => {
     });
   });
 
+  describe('PORT=0 without PUBLIC_URL', () => {
+    it('picks a free port, and the banner, the issuer and the resource all name that port', async () => {
+      const server = await spawn({ PORT: '0', PUBLIC_URL: '' });
+      const bound = await pollUntil(
+        async () => /bound to 127\.0\.0\.1:(\d+)/.exec(server.output())?.[1],
+        (p) => p !== undefined,
+        30_000,
+        100,
+      );
+      const port = Number(bound);
+      expect(port).toBeGreaterThan(0);
+      expect(server.output()).toContain(`listening on http://localhost:${port} `);
+      expect(server.output()).not.toContain('localhost:0');
+      const ready = await pollUntil(
+        () => get(`http://127.0.0.1:${port}/readyz`),
+        (r) => r.status === 200,
+        30_000,
+        100,
+      );
+      expect(statusOf(ready, server, 200)).toBe(200);
+      const metadata = await get(`http://127.0.0.1:${port}/.well-known/oauth-protected-resource/mcp`);
+      expect(JSON.parse(metadata.text)).toMatchObject({ resource: `http://localhost:${port}/mcp`, authorization_servers: [`http://localhost:${port}`] });
+    });
+  });
+
   describe('SIGTERM under keep-alive load (issue 7 item 12)', () => {
     it('zero failed requests: in-flight requests finish, responses say Connection: close, /readyz is 503, exit within SHUTDOWN_TIMEOUT_MS', async () => {
       const server = await spawn({ SHUTDOWN_TIMEOUT_MS: '4000' });
