@@ -89,7 +89,7 @@ export async function startSecure(
     // still runs on every call (its cost is measured) but must not turn answers into 429s.
     RATE_LIMIT_MCP_PER_MINUTE: '1000000',
     // The same V8 flags `npm start` and the Dockerfile use (BENCH_SECURE_NODE_OPTIONS overrides).
-    NODE_OPTIONS: process.env.BENCH_SECURE_NODE_OPTIONS ?? '--max-semi-space-size=2',
+    NODE_OPTIONS: process.env.BENCH_SECURE_NODE_OPTIONS ?? '--max-semi-space-size=4',
   });
   const profileDir = profileDirFor('secure', profileRoot);
   const spawned = performance.now();

@@ -50,7 +50,7 @@ async function main(): Promise<number> {
   delete env.DATABASE_URL;
   console.log(`conformance: suite ${SUITE}; server ${baseUrl} (node ${process.version}); output in ${outDir}`);
   // The same command as `npm run conformance:serve` (and `npm start`, without the fixtures).
-  const server = start('server', process.execPath, ['--max-semi-space-size=2', 'dist-test/test/conformance/serve.js'], env);
+  const server = start('server', process.execPath, ['--max-semi-space-size=4', 'dist-test/test/conformance/serve.js'], env);
   let proxy: Child | undefined;
   try {
     await waitForReady(baseUrl, server);

@@ -98,7 +98,7 @@ async function startServer(): Promise<{ child: ChildProcess; env: Record<string,
     LOG_LEVEL: 'warn',
     ADMIN_GITHUB_LOGINS: 'load-admin',
   };
-  const child = spawn(process.execPath, ['--max-semi-space-size=2', join(process.cwd(), 'dist/src/main.js')], {
+  const child = spawn(process.execPath, ['--max-semi-space-size=4', join(process.cwd(), 'dist/src/main.js')], {
     env,
     cwd: dataDir,
     stdio: ['ignore', 'pipe', 'pipe'],
