@@ -704,6 +704,17 @@ describe('OpenAPI document and UI', () => {
     expect(doc.paths['/admin/audit'].get.parameters?.map((p) => p.name)).toEqual(
       expect.arrayContaining(['userId', 'clientId', 'target', 'kind', 'outcome', 'from', 'to', 'limit', 'cursor']),
     );
+    // Error responses, with the error body's schema (issue 11 item 7): every route 400/401/403/429, a route naming one thing 404 too.
+    const errorSchema = { type: 'object', required: ['error'], properties: { error: { type: 'string' }, error_description: { type: 'string' } } };
+    for (const [path, ops] of Object.entries(doc.paths))
+      for (const [method, op] of Object.entries(ops)) {
+        const responses = (op as unknown as { responses: Record<string, { content?: Record<string, { schema: unknown }>; headers?: object }> }).responses;
+        const expected = path.includes('{') ? ['400', '401', '403', '404', '429'] : ['400', '401', '403', '429'];
+        expect({ op: `${method} ${path}`, errors: Object.keys(responses).filter((s) => s >= '400') }).toEqual({ op: `${method} ${path}`, errors: expected });
+        for (const status of expected) expect(responses[status].content?.['application/json'].schema).toMatchObject(errorSchema);
+        expect(responses['401'].headers).toHaveProperty('WWW-Authenticate');
+        expect(responses['429'].headers).toHaveProperty('Retry-After');
+      }
     const createKey = (doc as unknown as { components: { schemas: Record<string, { required?: string[]; properties: Record<string, unknown> }> } }).components
       .schemas.CreateApiKeyDto;
     expect(createKey.required?.sort()).toEqual(['name', 'scopes']);

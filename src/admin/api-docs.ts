@@ -10,6 +10,7 @@ type DecoratorName =
   | 'ApiParam'
   | 'ApiProperty'
   | 'ApiPropertyOptional'
+  | 'ApiResponse'
   | 'ApiSecurity'
   | 'ApiTags';
 type Apply = (target: object, key?: string | symbol, descriptor?: PropertyDescriptor) => unknown;
@@ -46,6 +47,7 @@ export const ApiOperation = recorded('ApiOperation');
 export const ApiParam = recorded('ApiParam');
 export const ApiProperty = recorded('ApiProperty');
 export const ApiPropertyOptional = recorded('ApiPropertyOptional');
+export const ApiResponse = recorded('ApiResponse');
 export const ApiSecurity = recorded('ApiSecurity');
 export const ApiTags = recorded('ApiTags');
 

@@ -2,7 +2,7 @@ import { Body, Get, HttpCode, HttpStatus, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation } from '../api-docs.js';
 import type { ApiKeyView } from '../../auth/api-keys/api-key.js';
 import { RequireScope } from '../../auth/require-scope.decorator.js';
-import { ADMIN_SCOPE, AdminController } from '../admin-controller.decorator.js';
+import { ADMIN_SCOPE, AdminController, ApiNotFoundError } from '../admin-controller.decorator.js';
 import { UuidParam } from '../admin-validation.js';
 import { AdminApiKeysService, type CreatedApiKey } from './admin-api-keys.service.js';
 import { CreateApiKeyDto } from './create-api-key.dto.js';
@@ -28,6 +28,7 @@ export class AdminApiKeysController {
   }
 
   @Post(':id/revoke')
+  @ApiNotFoundError('API key')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Revoke an API key: refused at once here, within a second on every instance' })
   revoke(@UuidParam('id') id: string): Promise<ApiKeyView> {

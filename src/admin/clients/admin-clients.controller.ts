@@ -1,7 +1,7 @@
 import { Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiParam } from '../api-docs.js';
 import { RequireScope } from '../../auth/require-scope.decorator.js';
-import { ADMIN_SCOPE, AdminController } from '../admin-controller.decorator.js';
+import { ADMIN_SCOPE, AdminController, ApiNotFoundError } from '../admin-controller.decorator.js';
 import type { AdminGrant } from '../grants/admin-grant.js';
 import type { AdminClientDetail, AdminClientSummary } from './admin-client.js';
 import { AdminClientsService, type ClientRevocation } from './admin-clients.service.js';
@@ -24,6 +24,7 @@ export class AdminClientsController {
   }
 
   @Get(':clientId')
+  @ApiNotFoundError('client')
   @ApiParam(CLIENT_ID_PARAM)
   @ApiOperation({ summary: 'Show a client: registration data (no secret), live grants, last use' })
   get(@Param('clientId') clientId: string): Promise<AdminClientDetail & { grants: AdminGrant[] }> {
@@ -31,6 +32,7 @@ export class AdminClientsController {
   }
 
   @Post(':clientId/revoke')
+  @ApiNotFoundError('client')
   @HttpCode(HttpStatus.OK)
   @ApiParam(CLIENT_ID_PARAM)
   @ApiOperation({ summary: 'Revoke a client for good: refresh tokens fail at once, access tokens within a second everywhere' })

@@ -1,7 +1,7 @@
 import { Get, HttpCode, HttpStatus, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation } from '../api-docs.js';
 import { RequireScope } from '../../auth/require-scope.decorator.js';
-import { ADMIN_SCOPE, AdminController } from '../admin-controller.decorator.js';
+import { ADMIN_SCOPE, AdminController, ApiNotFoundError } from '../admin-controller.decorator.js';
 import { UuidParam } from '../admin-validation.js';
 import type { AdminGrant } from './admin-grant.js';
 import { AdminGrantsService } from './admin-grants.service.js';
@@ -22,6 +22,7 @@ export class AdminGrantsController {
   }
 
   @Post(':id/revoke')
+  @ApiNotFoundError('grant')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Revoke a grant: its refresh tokens fail at once, its access tokens within a second on every instance' })
   @ApiOkResponse({ description: 'The revoked grant' })

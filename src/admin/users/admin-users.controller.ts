@@ -1,7 +1,7 @@
 import { Get, HttpCode, HttpStatus, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation } from '../api-docs.js';
 import { RequireScope } from '../../auth/require-scope.decorator.js';
-import { ADMIN_SCOPE, AdminController } from '../admin-controller.decorator.js';
+import { ADMIN_SCOPE, AdminController, ApiNotFoundError } from '../admin-controller.decorator.js';
 import { UuidParam } from '../admin-validation.js';
 import type { AdminGrant } from '../grants/admin-grant.js';
 import type { AdminUser } from './admin-user.js';
@@ -23,12 +23,14 @@ export class AdminUsersController {
   }
 
   @Get(':id')
+  @ApiNotFoundError('user')
   @ApiOperation({ summary: 'Show a user with their grants' })
   get(@UuidParam('id') id: string): Promise<AdminUser & { grants: AdminGrant[] }> {
     return this.users.get(id);
   }
 
   @Post(':id/disable')
+  @ApiNotFoundError('user')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
     summary: 'Disable a user: grants and API keys revoked, tokens refused everywhere, sign-in refused (never the last enabled administrator)',
@@ -38,6 +40,7 @@ export class AdminUsersController {
   }
 
   @Post(':id/enable')
+  @ApiNotFoundError('user')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Enable a disabled user again: sign-in and new tokens work; what the disable revoked stays revoked' })
   enable(@UuidParam('id') id: string): Promise<AdminUser> {
