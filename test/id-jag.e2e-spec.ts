@@ -1,4 +1,5 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import fc from 'fast-check';
 import { Client, CrossAppAccessProvider, discoverAndRequestJwtAuthGrant, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { decodeJwt } from 'jose';
 import { UsersRepository } from '../src/users/users.repository.js';
@@ -11,6 +12,7 @@ import { startTestApp, type TestApp } from './helpers/test-app.js';
 import { pollUntil } from './helpers/wait.js';
 
 const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+const ID_TYP = 'oauth-id-jag+jwt';
 const IDP_SECRET = randomBytes(24).toString('hex');
 
 /**
@@ -306,6 +308,91 @@ describe('identity assertion grant (ID-JAG, TRUSTED_IDJAG_ISSUERS)', () => {
     expect(huge.status).toBe(413);
     // None of these used the good assertion up.
     expect((await present(good)).status).toBe(200);
+  });
+
+  it('property: an ID-JAG signed by the trusted provider is accepted exactly when every rule holds', async () => {
+    const ok = { aud: 'ours', resource: 'mcp', client: 'agent', typ: ID_TYP, jti: 'fresh', sub: 'alice', scope: 'none' } as const;
+    const audiences: Record<string, unknown> = {
+      ours: app.baseUrl,
+      oursArray: [app.baseUrl],
+      slash: `${app.baseUrl}/`,
+      resource: app.mcpUrl,
+      two: [app.baseUrl, 'https://x.example'],
+      none: undefined,
+    };
+    const resources: Record<string, unknown> = {
+      mcp: app.mcpUrl,
+      mcpArray: [app.mcpUrl],
+      slash: `${app.mcpUrl}/`,
+      other: 'https://other-api.example/',
+      none: undefined,
+    };
+    const clients: Record<string, unknown> = { agent: agent.client_id, other: otherAgent.client_id, none: undefined, number: 42 };
+    const jtis: Record<string, () => unknown> = {
+      fresh: () => randomUUID(),
+      empty: () => '',
+      nul: () => `a\u0000${randomUUID()}`,
+      long: () => 'j'.repeat(300),
+      number: () => 7,
+    };
+    const subs: Record<string, unknown> = { alice: 'alice', empty: '', newline: 'a\nb', number: 7 };
+    const scopes: Record<string, unknown> = { none: undefined, read: 'notes:read', admin: 'admin', unknown: 'zzz:unknown', number: 42 };
+    /** Mostly the valid value, so that about one case in six passes every rule. */
+    const mostly = <T>(valid: T, all: readonly T[]) =>
+      fc.oneof({ arbitrary: fc.constant(valid), weight: 5 }, { arbitrary: fc.constantFrom(...all), weight: 1 });
+    const keys = <T extends Record<string, unknown>>(o: T) => Object.keys(o) as (keyof T & string)[];
+    const arbitrary = fc.record({
+      aud: mostly<string>(ok.aud, keys(audiences)),
+      resource: mostly<string>(ok.resource, keys(resources)),
+      client: mostly<string>(ok.client, keys(clients)),
+      typ: mostly<string>(ID_TYP, [ID_TYP, ID_TYP.toUpperCase(), 'JWT']),
+      jti: mostly<string>(ok.jti, keys(jtis)),
+      sub: mostly<string>(ok.sub, keys(subs)),
+      scope: mostly<string>(ok.scope, keys(scopes)),
+      // Seconds from now; kept 20 s or more away from every limit (300 s lifetime, 30 s skew).
+      iat: mostly(0, [-400, -200, 0, 10, 100]),
+      exp: mostly(290, [-100, -10, 60, 290, 400]),
+    });
+    const outcomes = new Set<string>();
+    await fc.assert(
+      fc.asyncProperty(arbitrary, async (c) => {
+        const now = Math.floor(Date.now() / 1000);
+        const claims = {
+          aud: audiences[c.aud],
+          resource: resources[c.resource],
+          client_id: clients[c.client],
+          jti: jtis[c.jti](),
+          sub: subs[c.sub],
+          scope: scopes[c.scope],
+          iat: now + c.iat,
+          exp: now + c.exp,
+        };
+        const assertion = await idJag({ override: { claims, typ: c.typ } });
+        const res = await present(assertion);
+        const assertionOk =
+          ['ours', 'oursArray'].includes(c.aud) &&
+          ['mcp', 'mcpArray'].includes(c.resource) &&
+          c.client === ok.client &&
+          c.typ.toLowerCase() === ID_TYP &&
+          c.jti === ok.jti &&
+          c.sub === ok.sub &&
+          c.scope !== 'number' &&
+          c.exp > -30 &&
+          c.iat <= 30 &&
+          -c.iat <= 330 &&
+          c.exp - c.iat <= 300;
+        const expected = !assertionOk ? 'invalid_grant' : c.scope === 'admin' || c.scope === 'unknown' ? 'invalid_scope' : 'granted';
+        outcomes.add(expected);
+        expect({ case: c, outcome: res.status === 200 ? 'granted' : res.json?.error, status: res.status }).toEqual({
+          case: c,
+          outcome: expected,
+          status: expected === 'granted' ? 200 : 400,
+        });
+      }),
+      { numRuns: 60 },
+    );
+    // Both sides of the rule were exercised.
+    expect(outcomes.has('granted') && outcomes.has('invalid_grant')).toBe(true);
   });
 
   it('audits every accepted and refused grant, and never writes an assertion or token to the audit or the logs', async () => {
