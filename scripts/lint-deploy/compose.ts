@@ -93,9 +93,12 @@ function checkApp(ctx: LintContext, app: JsonObject): void {
   if (!build) {
     report.bad('app: built from the Dockerfile (build:)');
   } else {
-    const context = typeof build.context === 'string' ? build.context : '.';
-    const dockerfile = typeof build.dockerfile === 'string' ? build.dockerfile : 'Dockerfile';
-    report.check(existsSync(join(resolve(ctx.root, context), dockerfile)), `app: build dockerfile ${dockerfile} exists in context ${context}`);
+    const context = build.context ?? '.';
+    const dockerfile = build.dockerfile ?? 'Dockerfile';
+    report.check(
+      typeof context === 'string' && typeof dockerfile === 'string' && existsSync(join(resolve(ctx.root, context), dockerfile)),
+      `app: build dockerfile ${str(dockerfile)} exists in context ${str(context)}`,
+    );
   }
   const envFiles = (Array.isArray(app.env_file) ? asArray(app.env_file) : app.env_file ? [app.env_file] : []).map((e) =>
     typeof e === 'string' ? { path: e, required: true } : asObject(e),

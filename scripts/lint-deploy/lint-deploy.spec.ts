@@ -193,6 +193,33 @@ describe('lint-deploy', () => {
     });
   });
 
+  describe('malformed values', () => {
+    it('fail the checks that read them, never crash the run', () => {
+      const dir = copyOfRepo();
+      writeFileSync(
+        join(dir, 'docker-compose.yml'),
+        'services:\n  app:\n    build: {context: 5}\n    ports: 5\n    env_file: [null]\n    healthcheck: {test: 5}\n    volumes: [null]\n  postgres: {image: 5}\n',
+      );
+      writeFileSync(
+        join(dir, 'render.yaml'),
+        'services:\n  - type: web\n    runtime: docker\n    envVars: [5, {key: 5}, {fromDatabase: 5, key: A}]\n    dockerfilePath: 7\n',
+      );
+      const ctx = quietContext(dir);
+      checkCompose(ctx);
+      checkRender(ctx);
+      expect(failed(ctx)).toEqual(
+        expect.arrayContaining([
+          'service postgres: image "5" has no tag (means :latest)',
+          'app: build dockerfile Dockerfile exists in context 5',
+          'app: publishes 3000:3000 — got ',
+          'services[0] envVars[0] is a mapping',
+          'services[0] envVars[1] 5: key is an environment variable name',
+          'services[0]: dockerfilePath 7 exists',
+        ]),
+      );
+    });
+  });
+
   describe('scripts', () => {
     it('fails a scripts/*.mjs file that does not parse', () => {
       const dir = copyOfRepo();

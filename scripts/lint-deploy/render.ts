@@ -116,12 +116,12 @@ export function checkRender(ctx: LintContext): void {
     }
     if (o.healthCheckPath !== undefined)
       report.check(typeof o.healthCheckPath === 'string' && o.healthCheckPath.startsWith('/'), `${where}: healthCheckPath is a path`);
-    const rootDir = typeof o.rootDir === 'string' ? o.rootDir : '.';
+    const rootDir = o.rootDir ?? '.';
+    const exists = (rel: unknown): boolean => typeof rootDir === 'string' && typeof rel === 'string' && existsSync(join(ctx.root, rootDir, rel));
     if (runtime === 'docker') {
-      const df = typeof o.dockerfilePath === 'string' ? o.dockerfilePath : './Dockerfile';
-      report.check(existsSync(join(ctx.root, rootDir, df)), `${where}: dockerfilePath ${df} exists`);
-      if (o.dockerContext !== undefined)
-        report.check(existsSync(join(ctx.root, rootDir, str(o.dockerContext))), `${where}: dockerContext ${str(o.dockerContext)} exists`);
+      const df = o.dockerfilePath ?? './Dockerfile';
+      report.check(exists(df), `${where}: dockerfilePath ${str(df)} exists`);
+      if (o.dockerContext !== undefined) report.check(exists(o.dockerContext), `${where}: dockerContext ${str(o.dockerContext)} exists`);
       if (o.buildCommand !== undefined || o.startCommand !== undefined)
         report.warn(`${where}: buildCommand/startCommand are ignored for runtime docker (use dockerCommand)`);
     } else if (!isIn(['keyvalue', 'redis', 'image'], o.type) && runtime !== 'image') {
