@@ -79,10 +79,12 @@ describe('IdJagVerifier', () => {
   it('accepts typ in any letter case, an audience array of one and a resource array of one', async () => {
     const verified = await verifier.verify(await sign(claims({ aud: [US], resource: [RESOURCE] }), { typ: 'OAuth-ID-JAG+JWT' }), CLIENT);
     expect(verified.subject).toBe('alice');
+    // RFC 7515 §4.1.9: the full media type names the same type.
+    expect((await verifier.verify(await sign(claims(), { typ: 'application/oauth-id-jag+jwt' }), CLIENT)).subject).toBe('alice');
   });
 
   it('refuses another typ, or none: an ID token or access token cannot stand in for a grant', async () => {
-    for (const typ of ['JWT', 'at+jwt', 'id-jag+jwt', null]) {
+    for (const typ of ['JWT', 'at+jwt', 'id-jag+jwt', 'application/jwt', 'text/oauth-id-jag+jwt', null]) {
       expect(await refusal(await sign(claims(), { typ }))).toMatchObject({ code: 'invalid_grant', description: expect.stringContaining('typ') });
     }
     expect(log).toEqual([]);

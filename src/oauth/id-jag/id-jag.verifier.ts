@@ -67,7 +67,8 @@ export class IdJagVerifier {
       throw rejected('The assertion is not a signed JWT');
     }
     // ID-JAG draft §3.1 / RFC 8725 §3.11: explicit typing, so an ID token or access token cannot stand in for a grant.
-    if (typeof header.typ !== 'string' || header.typ.toLowerCase() !== ID_JAG_TYP) {
+    // RFC 7515 §4.1.9: the media type may be written with its "application/" prefix, in any letter case.
+    if (typeof header.typ !== 'string' || header.typ.toLowerCase().replace(/^application\//, '') !== ID_JAG_TYP) {
       throw rejected(`The assertion is not an ID-JAG (its JOSE header typ must be ${ID_JAG_TYP})`);
     }
     // RFC 7523 §3 item 1: only configured issuers; nothing is fetched for any other.
