@@ -220,6 +220,19 @@ describe('lint-deploy', () => {
     });
   });
 
+  describe('a file that cannot be read', () => {
+    it('fails its section by name and the other sections still run', async () => {
+      const dir = copyOfRepo();
+      rmSync(join(dir, 'docker-compose.yml'));
+      mkdirSync(join(dir, 'docker-compose.yml'));
+      const report = await lintDeploy(dir, new Report(() => {}), { tools: false });
+      expect(report.lines.filter((l) => l.startsWith('  FAIL'))).toEqual([expect.stringMatching(/^ {2}FAIL {2}docker-compose\.yml: checks stopped: EISDIR/)]);
+      expect(report.lines).toContain('== render.yaml (Render Blueprint)');
+      expect(report.lines).toContain('  ok    one web service');
+      expect(report.summary()).toMatch(/^lint-deploy: FAILED \(1 failed/);
+    });
+  });
+
   describe('scripts', () => {
     it('fails a scripts/*.mjs file that does not parse', () => {
       const dir = copyOfRepo();
