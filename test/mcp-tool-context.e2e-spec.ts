@@ -2,8 +2,10 @@ import { Client as V2Client, StreamableHTTPClientTransport as V2Transport, type 
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { callerBinding, RequestStateSeal } from '../src/mcp/request-state.js';
 import { FixtureToolsModule } from './fixtures/fixture-tools.module.js';
+import { withDb } from './helpers/db.js';
 import { modernRpc, type ModernReply } from './helpers/modern-rpc.js';
 import { startTestApp, uniqueLogin, type TestApp } from './helpers/test-app.js';
+import { pollUntil } from './helpers/wait.js';
 
 /**
  * Issue 8 item 4: what tool authors get from the ToolContext, shown by the built-in tools, in both
@@ -266,6 +268,22 @@ describe('ToolContext.inputRequired: notes.delete confirms through elicitation',
     const second = await del(token, id, { inputResponses: accept, requestState: first.body.result.requestState });
     expect(second.body.result).toMatchObject({ resultType: 'complete', structuredContent: { deleted: true, id } });
     expect(await exists(token, id)).toBe(false);
+    // Both rounds are audited: the question, then the deletion.
+    const outcomes = await pollUntil(
+      () =>
+        withDb(
+          async (db) =>
+            (
+              await db.query(`SELECT outcome FROM audit_events WHERE request_id = ANY($1) ORDER BY id`, [
+                [first.headers.get('x-request-id'), second.headers.get('x-request-id')],
+              ])
+            ).rows,
+        ),
+      (rows) => rows.length >= 2,
+      10_000,
+      100,
+    );
+    expect(outcomes.map((r: { outcome: string }) => r.outcome)).toEqual(['input_required', 'ok']);
   });
 
   it.each([

@@ -38,7 +38,7 @@ const ADMIN_ERRORS = [
 ];
 
 /** A route that names one thing (`/:id`): 404 when there is no such thing. */
-export const ApiNotFoundError = (what: string): MethodDecorator => errorResponse(404, `No such ${what} (error not_found)`) as MethodDecorator;
+export const ApiNotFoundError = (what: string): MethodDecorator => errorResponse(404, `No such ${what} (error not_found)`);
 
 /**
  * An admin REST controller at `/admin/<path>`: audited (interceptor + filter) and documented as

@@ -1,5 +1,6 @@
 export type AuditKind = 'tool' | 'resource' | 'prompt' | 'admin' | 'auth';
-export type AuditOutcome = 'ok' | 'error' | 'denied' | 'invalid' | 'not_found' | 'failed';
+/** `input_required`: a round of a 2026-07-28 multi-round call that asked the client for input (the final round is audited too). */
+export type AuditOutcome = 'ok' | 'error' | 'denied' | 'invalid' | 'not_found' | 'failed' | 'input_required';
 
 export interface AuditEvent {
   occurredAt: Date;

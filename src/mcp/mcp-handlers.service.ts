@@ -185,7 +185,10 @@ export class McpHandlersService {
     try {
       const value = await tool.handler(parsed.data, ctx);
       // 2026-07-28 multi-round trip: the tool asked the client for input; the SDK checks and sends it.
-      if (isInputRequiredResult(value)) return value as unknown as CallToolResult;
+      if (isInputRequiredResult(value)) {
+        this.record('tool', name, 'input_required', started);
+        return value as unknown as CallToolResult;
+      }
       this.record('tool', name, 'ok', started);
       return toResult(tool, value);
     } catch (e) {
@@ -205,7 +208,7 @@ export class McpHandlersService {
     this.checkState('resource', resource.name, ctx, started);
     try {
       const result = (await resource.handler(variables, uri, ctx)) as ReadResourceResult;
-      if (!isInputRequiredResult(result)) this.record('resource', resource.name, 'ok', started);
+      this.record('resource', resource.name, isInputRequiredResult(result) ? 'input_required' : 'ok', started);
       return result;
     } catch (e) {
       if (e instanceof DomainError && e.code === 'not_found') {
@@ -233,7 +236,7 @@ export class McpHandlersService {
     }
     try {
       const result = (await prompt.handler(parsed.data, ctx)) as GetPromptResult;
-      if (!isInputRequiredResult(result)) this.record('prompt', name, 'ok', started);
+      this.record('prompt', name, isInputRequiredResult(result) ? 'input_required' : 'ok', started);
       return result;
     } catch (e) {
       throw this.rpcFailure('prompt', name, e, started);

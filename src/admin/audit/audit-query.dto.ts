@@ -5,7 +5,7 @@ import { IsStorableText } from '../../common/text.js';
 import { PageCursor, PageLimit } from '../query.decorators.js';
 
 export const AUDIT_KINDS: readonly AuditKind[] = ['tool', 'resource', 'prompt', 'admin', 'auth'];
-export const AUDIT_OUTCOMES: readonly AuditOutcome[] = ['ok', 'error', 'denied', 'invalid', 'not_found', 'failed'];
+export const AUDIT_OUTCOMES: readonly AuditOutcome[] = ['ok', 'error', 'denied', 'invalid', 'not_found', 'failed', 'input_required'];
 
 export class AuditQueryDto {
   @ApiPropertyOptional({ format: 'uuid', description: 'Events of this user' })
