@@ -34,6 +34,12 @@ export function setupOpenApi(app: INestApplication): void {
   // script-src 'self' fits Swagger UI and oauth2-redirect.html, whose scripts are files;
   // frame-ancestors 'none' keeps the Authorize button out of other sites' frames).
   docs.use(securityHeaders);
+  // The Authorize popup keeps its opener: /docs may open a popup that leaves the origin (GitHub, the
+  // identity provider), and oauth2-redirect.html, where the popup lands, must match the sign-in pages.
+  docs.use((req: Request, res: Response, next: NextFunction) => {
+    res.setHeader('Cross-Origin-Opener-Policy', req.path.endsWith('/oauth2-redirect.html') ? 'unsafe-none' : 'same-origin-allow-popups');
+    next();
+  });
   let mounted: Promise<void> | undefined;
   app.use((req: Request, res: Response, next: NextFunction) => {
     if (!isDocsPath(req.path)) return next();

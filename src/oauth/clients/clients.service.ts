@@ -7,6 +7,7 @@ import { JWT_BEARER } from '../id-jag/id-jag.verifier.js';
 import { OAuthError } from '../oauth-error.js';
 import { ScopePolicyService } from '../scope-policy.service.js';
 import { ClientMetadataDocumentService } from './client-metadata-document.service.js';
+import { asConfiguredHere } from './first-party-clients.js';
 import { type GrantType, type OAuthClient } from './oauth-client.js';
 import { OAuthClientsRepository } from './oauth-clients.repository.js';
 import { REGISTRATION_FIELDS, RegisterClientDto } from './register-client.dto.js';
@@ -110,7 +111,8 @@ export class ClientsService {
     if (!clientId || clientId.length > 2000 || !isStorableText(clientId)) return undefined;
     if (this.documents.isDocumentUrl(clientId)) return this.documents.resolve(clientId);
     const client = await this.clients.findById(clientId);
-    return client && !client.revokedAt && client.kind !== 'cimd' ? client : undefined;
+    if (!client || client.revokedAt || client.kind === 'cimd') return undefined;
+    return client.kind === 'static' ? asConfiguredHere(client, this.config.publicUrl) : client;
   }
 
   /** Last use, shown to administrators; failures here never fail the token request. */

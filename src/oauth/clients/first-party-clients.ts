@@ -35,3 +35,13 @@ export function firstPartyClients(publicUrl: string): FirstPartyClient[] {
     },
   ];
 }
+
+/**
+ * One of the server's own clients as this instance defines it (redirect URI from its own PUBLIC_URL,
+ * scope, grant): the stored row says whether it exists and is revoked, but another process on the same
+ * database with another PUBLIC_URL may have written it last.
+ */
+export function asConfiguredHere(client: OAuthClient, publicUrl: string): OAuthClient {
+  const here = firstPartyClients(publicUrl).find((c) => c.clientId === client.clientId);
+  return here ? { ...client, ...here } : client;
+}
