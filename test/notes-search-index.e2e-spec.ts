@@ -1,4 +1,4 @@
-import { NotesRepository } from '../src/notes/notes.repository.js';
+import { NotesRepository, SEARCH_CANDIDATES, SEARCH_SQL } from '../src/notes/notes.repository.js';
 import type { SqlService } from '../src/database/sql.service.js';
 import { withDb } from './helpers/db.js';
 import { startTestApp, uniqueLogin, type TestApp } from './helpers/test-app.js';
@@ -52,16 +52,35 @@ describe('owner-scoped search index (issue 11 item 14)', () => {
         // planner must use the words inside the index (a tiny table would take the (owner, created) btree).
         await db.query(`INSERT INTO notes (owner_id, title, body) SELECT $1, 'note ' || g, 'ordinary words' FROM generate_series(1, 3000) g`, [alice]);
         await db.query('ANALYZE notes');
-        const { rows } = await db.query<{ 'QUERY PLAN': string }>(
-          `EXPLAIN SELECT id FROM notes, websearch_to_tsquery('english', $2) q WHERE owner_id = $1 AND search @@ q`,
-          [alice, 'zeppelin'],
-        );
+        const { rows } = await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${SEARCH_SQL}`, [alice, 'zeppelin', 10]);
         const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
         expect(plan).toContain('notes_owner_search_idx');
         expect(plan).toMatch(/Index Cond: \(\((notes\.)?owner_id = '[0-9a-f-]+'::uuid\) AND \((notes\.)?search @@/);
       } finally {
         await db.query('ROLLBACK');
       }
+    });
+  });
+
+  it(`ranks a word's ${SEARCH_CANDIDATES} most recent matches (a common word costs ${SEARCH_CANDIDATES} ranks, not one per match)`, async () => {
+    const owner = await t.userId(uniqueLogin('search-recent'));
+    await withDb(async (db) => {
+      // The best match (the word in the title) is the oldest; then SEARCH_CANDIDATES newer matches in the body only.
+      await db.query(`INSERT INTO notes (owner_id, title, body, created_at) VALUES ($1, 'walrus walrus', 'walrus', now() - interval '1 day')`, [owner]);
+      await db.query(
+        `INSERT INTO notes (owner_id, title, body, created_at) SELECT $1, 'note ' || g, 'a walrus here', now() - interval '1 hour' + g * interval '1 second'
+         FROM generate_series(1, $2::int) g`,
+        [owner, SEARCH_CANDIDATES],
+      );
+      const repository = new NotesRepository({
+        query: async (text: string, params: unknown[]) => (await db.query(text, params)).rows,
+      } as unknown as SqlService);
+      const hits = await repository.search(owner, 'walrus', 5);
+      expect(hits).toHaveLength(5);
+      expect(hits.map((h) => h.title)).not.toContain('walrus walrus');
+      // Delete one newer match: the old title match is among the most recent candidates again, and ranks first.
+      await db.query(`DELETE FROM notes WHERE owner_id = $1 AND title = 'note 1'`, [owner]);
+      expect((await repository.search(owner, 'walrus', 5))[0].title).toBe('walrus walrus');
     });
   });
 });

@@ -119,7 +119,8 @@ export class NotesTools {
   @McpTool({
     name: 'notes.search',
     title: 'Search notes',
-    description: 'Full-text search over your notes (web-search syntax: words, "phrases", -exclusions), best match first.',
+    description:
+      'Full-text search over your notes (web-search syntax: words, "phrases", -exclusions), best match first among your 200 most recent matching notes.',
     input: z.strictObject({ query: storableString().trim().min(1, 'must not be empty').max(200), limit: limit(10) }),
     output: z.object({ results: z.array(z.object({ id: z.string(), title: z.string(), excerpt: z.string(), rank: z.number(), createdAt: z.string() })) }),
     annotations: { readOnlyHint: true },
