@@ -139,10 +139,10 @@ describe('OpenID Connect sign-in (OIDC_ISSUER, oidc-provider upstream)', () => {
 
   it('refuses in Chromium an email outside ALLOWED_EMAIL_DOMAINS: shows the reason, then sends the browser back with access_denied and iss', async () => {
     const provider = new BrowserClientProvider(callback.url);
-    const fresh = await browser.newContext(); // no session here nor at the provider
+    await context.clearCookies(); // no session here nor at the provider
     await expect(
       connectWithOAuth(app.mcpUrl, provider, async (authorizationUrl) => {
-        const page = await fresh.newPage();
+        const page = await context.newPage();
         await page.goto(authorizationUrl.toString());
         await page.click('#approve');
         await page.waitForURL((u) => u.origin === idp.issuer);
@@ -160,11 +160,14 @@ describe('OpenID Connect sign-in (OIDC_ISSUER, oidc-provider upstream)', () => {
         expect(back.searchParams.get('iss')).toBe(app.baseUrl);
         expect(back.searchParams.get('state')).toBe(authorizationUrl.searchParams.get('state'));
         expect(back.searchParams.get('code')).toBeNull();
+        // The page's own navigation to the callback must finish before the page closes: closing it while that
+        // navigation is still in flight hung page.close() for a minute in this Chromium (CI timeouts).
+        await page.waitForURL((u) => u.href.startsWith(callback.url), { waitUntil: 'load' });
+        expect(await page.locator('body').textContent()).toBe('done');
         await page.close();
         throw new Error('refused as expected');
       }),
     ).rejects.toThrow('refused as expected');
-    await fresh.close();
   });
 
   it('refuses an unverified email, and a person outside ALLOWED_GROUPS, with access_denied back to the client', async () => {
