@@ -24,7 +24,9 @@ export class HealthController {
   /** Readiness: 503 while starting (database not connected yet), after SIGTERM, and while the database does not answer. */
   @Get('readyz')
   @Header('Cache-Control', 'no-store')
-  @HealthCheck()
+  // No OpenAPI decorators: with them terminus loads @nestjs/swagger (about 500 files, 9 MB of heap)
+  // at start-up, which src/admin/api-docs.ts otherwise defers to the first /docs request.
+  @HealthCheck({ swaggerDocumentation: false })
   ready(): Promise<HealthCheckResult> {
     return this.health.check([
       () => {
