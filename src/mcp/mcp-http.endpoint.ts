@@ -3,7 +3,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { Injectable, Logger } from '@nestjs/common';
 import {
-  classifyInboundRequest,
   isJsonContentType,
   isJSONRPCNotification,
   isJSONRPCRequest,
@@ -23,7 +22,7 @@ import { rateLimitKey, TooManyRequestsError } from '../http/rate-limit-policy.js
 import { RequestObserverService } from '../http/request-observer.service.js';
 import { securityHeaderValues } from '../http/security-headers.js';
 import { RateLimiter } from '../rate-limit/rate-limiter.service.js';
-import { isPlainLegacyRequest } from './era.js';
+import { classifyRequest, isPlainLegacyRequest } from './era.js';
 import { acceptsJsonOrSse, batchRefusal, rpcError } from './json-rpc.js';
 import { McpDispatcherService, type DispatchedReply } from './mcp-dispatcher.service.js';
 import { McpExchange, type Headers } from './mcp-exchange.js';
@@ -121,7 +120,7 @@ export class McpHttpEndpoint {
     // The hot 2025 request (no envelope claim, no modern version header) is legacy by the SDK
     // classifier's first rule; everything else goes through the classifier (see era.ts).
     if (isPlainLegacyRequest(body, version)) return this.serveLegacy(body, version, caller, limitKey, exchange, body as JSONRPCRequest);
-    const outcome = classifyInboundRequest({
+    const outcome = classifyRequest({
       httpMethod: 'POST',
       protocolVersionHeader: version,
       mcpMethodHeader: header(req, 'mcp-method'),
