@@ -1,18 +1,18 @@
 import { ValidateBy, type ValidationOptions } from 'class-validator';
 import { z } from 'zod';
 
-/** NUL, and UTF-16 surrogates without their pair: neither Postgres text nor jsonb can hold them. */
-// eslint-disable-next-line no-control-regex -- matching NUL is the point
-const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 /** Control characters and the invisible direction marks and overrides that can make a name read as another. */
 const NOT_DISPLAYABLE = /[\p{Cc}\u200e\u200f\u202a-\u202e\u2066-\u2069]/u;
 
 export const STORABLE_TEXT_MESSAGE = 'must not contain NUL characters or unpaired surrogates';
 export const DISPLAY_TEXT_MESSAGE = 'must not contain control characters, direction overrides, NUL or unpaired surrogates';
 
-/** SECURITY 36: text the database can store as given (validated before Postgres sees it). */
+/**
+ * SECURITY 36: text the database can store as given (validated before Postgres sees it): no NUL and
+ * no UTF-16 surrogate without its pair (isWellFormed), which neither Postgres text nor jsonb can hold.
+ */
 export function isStorableText(value: string): boolean {
-  return !UNSTORABLE.test(value);
+  return value.isWellFormed() && !value.includes('\u0000');
 }
 
 /** Storable, single-line text that shows as what it is (names on the consent page, identifiers). */
