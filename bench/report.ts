@@ -1,5 +1,7 @@
 /** The result rows and the final report: the table, and the targets with their verdicts. */
+import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { join } from 'node:path';
 import type { Database } from './database.js';
 import type { RunStats } from './load.js';
 import { fmt, out, percentile } from './measure.js';
@@ -15,6 +17,7 @@ import {
   TOKEN_USERS,
   WARMUP_S,
   SECURE_ERAS,
+  ROOT,
   type ServerName,
 } from './settings.js';
 import type { ServerUnderTest } from './servers.js';
@@ -62,6 +65,8 @@ export function report(rows: Row[], db: Database, totalMs: number): void {
   out(
     `host: ${cpus().length} × ${cpuModel}, node ${process.version}, database: ${db.engine === 'postgres' ? 'real Postgres (DATABASE_URL)' : 'embedded PGlite (single-threaded engine, own process)'}`,
   );
+  const runtime = runtimeNote();
+  if (runtime) out(runtime);
   out(`data: ${SEED_USERS} users × ${NOTES_PER_USER} notes; load spread over ${TOKEN_USERS} users' tokens; audit on in secure-mcp-server`);
   out('='.repeat(100));
   const headers = [
@@ -187,4 +192,22 @@ export function report(rows: Row[], db: Database, totalMs: number): void {
     out("so req/s and latency ratios compress towards 1. CPU per request is still the server process's own cost.");
   }
   out(`Total benchmark time: ${(totalMs / 1000).toFixed(1)} s`);
+}
+
+/**
+ * A warning when this Node is older than package.json `engines` allows: the figures are then those of
+ * an unsupported runtime (every server here runs on this process's Node), not of the image's.
+ */
+function runtimeNote(): string | undefined {
+  const engines = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { engines?: { node?: string } }).engines?.node;
+  const minimum = /^>=\s*(\d+)\.(\d+)\.(\d+)$/.exec(engines ?? '');
+  if (!minimum) return undefined;
+  const have = process.versions.node.split('.').map(Number);
+  const need = minimum.slice(1).map(Number);
+  const older = have[0] !== need[0] ? have[0] < need[0] : have[1] !== need[1] ? have[1] < need[1] : have[2] < need[2];
+  const image = /^ARG NODE_IMAGE=node:([0-9.]+)-/m.exec(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'))?.[1];
+  return older
+    ? `WARNING: node ${process.version} is older than package.json engines (${engines}); the image runs Node ${image ?? '24'}. ` +
+        `For the shipped runtime's figures: npx -y -p node@${image ?? '24'} -- npm run bench`
+    : undefined;
 }
