@@ -11,6 +11,7 @@ import { AddClientApplicationTypeAndScopeCatalogue1796012000000 } from './179601
 import { AddSignInClaims1796012100000 } from './1796012100000-AddSignInClaims.js';
 import { OwnerScopedNoteSearch1796013000000 } from './1796013000000-OwnerScopedNoteSearch.js';
 import { CreateIdJagUses1796013600000 } from './1796013600000-CreateIdJagUses.js';
+import { AddAdminRegisteredClients1796040000000 } from './1796040000000-AddAdminRegisteredClients.js';
 
 /** Every migration, in order. Add new ones at the end; never edit one that has landed. */
 export const MIGRATIONS = [
@@ -27,4 +28,5 @@ export const MIGRATIONS = [
   AddSignInClaims1796012100000,
   OwnerScopedNoteSearch1796013000000,
   CreateIdJagUses1796013600000,
+  AddAdminRegisteredClients1796040000000,
 ];

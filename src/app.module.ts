@@ -23,6 +23,8 @@ import { UsersModule } from './users/users.module.js';
 export class AppModule {
   /** `extraModules`: modules only tests and the conformance server add (fixture tools); production passes none. */
   static forRoot(config: AppConfig, logStream?: DestinationStream, extraModules: Type[] = []): DynamicModule {
+    // AUTH_MODE=external: no authorization server here; the company's issues the tokens.
+    const oauth = config.authMode === 'builtin' ? OAuthModule.forRoot(config) : undefined;
     return {
       module: AppModule,
       imports: [
@@ -36,15 +38,14 @@ export class AppModule {
         ScheduleModule.forRoot(),
         RateLimitModule,
         AuthModule,
-        // AUTH_MODE=external: no authorization server here; the company's issues the tokens.
-        ...(config.authMode === 'builtin' ? [OAuthModule.forRoot(config)] : []),
+        ...(oauth ? [oauth] : []),
         McpModule,
         NotesModule,
         // GitHub issue tools need the person's GitHub token: only with GitHub sign-in.
         ...(config.githubTools ? [GithubModule] : []),
         HealthModule,
         MetricsModule,
-        AdminModule.forRoot(config),
+        AdminModule.forRoot(config, oauth),
         ...extraModules,
       ],
     };

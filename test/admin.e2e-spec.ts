@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Browser } from 'playwright-core';
 import { rpcRequest, toolCall } from './factories/json-rpc.factory.js';
 import { registerClient, registerServiceClient } from './factories/oauth-client.factory.js';
+import { postForm } from './helpers/oauth-http.js';
 import { hiddenFields } from './helpers/browser.js';
 import { launchChromium } from './helpers/chromium.js';
 import { withDb } from './helpers/db.js';
@@ -18,6 +19,7 @@ const ADMIN_SCOPES = ['admin', 'notes:read', 'notes:write'];
 
 /** Every admin route, as the OpenAPI document names it; the /docs test checks that the list is complete. */
 const ROUTES: ReadonlyArray<readonly [method: string, path: string, target: string]> = [
+  ['POST', '/admin/clients', 'clients.create'],
   ['GET', '/admin/clients', 'clients.list'],
   ['GET', '/admin/clients/{clientId}', 'clients.get'],
   ['POST', '/admin/clients/{clientId}/revoke', 'clients.revoke'],
@@ -191,6 +193,58 @@ describe('admin REST API (two instances on one database)', () => {
   });
 
   describe('clients', () => {
+    it('an administrator registers a confidential client: the secret once, kind admin, the new client_id in the audit record', async () => {
+      const name = `admin-made ${randomBytes(4).toString('hex')}`;
+      const res = await admin(a, 'POST', '/admin/clients', { client_name: name, grant_types: ['client_credentials'], scope: 'notes:read' });
+      expect(res.status).toBe(201);
+      expect(res.headers.get('cache-control')).toBe('no-store');
+      expect(res.json).toMatchObject({
+        client_name: name,
+        grant_types: ['client_credentials'],
+        token_endpoint_auth_method: 'client_secret_basic',
+        scope: 'notes:read',
+      });
+      const { client_id: clientId, client_secret: secret } = res.json as { client_id: string; client_secret: string };
+      expect(secret).toMatch(/^[A-Za-z0-9_-]{40,}$/);
+
+      const shown = await admin(b, 'GET', `/admin/clients/${clientId}`);
+      expect(shown.json).toMatchObject({ clientId, kind: 'admin', clientName: name, hasSecret: true });
+      expect(shown.text).not.toContain(secret);
+      expect(
+        (await admin(b, 'GET', `/admin/clients?kind=admin&q=${encodeURIComponent(name)}`)).json.clients.map((c: { clientId: string }) => c.clientId),
+      ).toEqual([clientId]);
+
+      const token = await postForm(`${a.baseUrl}/token`, { grant_type: 'client_credentials', scope: 'notes:read' }, { basic: { id: clientId, secret } });
+      expect(token.status).toBe(200);
+      expect(token.json.scope).toBe('notes:read');
+
+      const audit = await admin(a, 'GET', `/admin/audit?kind=admin&target=clients.create&userId=${adminId}&limit=50`);
+      const event = (audit.json.events as Array<{ outcome: string; detail: { created?: string } }>).find((e) => e.detail.created === clientId);
+      expect(event).toMatchObject({ outcome: 'ok', detail: { method: 'POST', created: clientId } });
+      expect(JSON.stringify(audit.json)).not.toContain(secret);
+    });
+
+    it('registration by an administrator follows the /register rules: RFC 7591 errors for bad metadata, never a 500, nothing stored', async () => {
+      const before = (await admin(a, 'GET', '/admin/clients?kind=admin&limit=100')).json.clients.length;
+      const cases: Array<[body: unknown, error: string]> = [
+        [[], 'invalid_client_metadata'],
+        ['x', 'invalid_request'], // not a JSON object: refused by the body parser, as on /register
+        [{ grant_types: ['client_credentials'], token_endpoint_auth_method: 'none' }, 'invalid_client_metadata'],
+        [{ grant_types: ['urn:ietf:params:oauth:grant-type:jwt-bearer'] }, 'invalid_client_metadata'], // no TRUSTED_IDJAG_ISSUERS here
+        [{ grant_types: ['authorization_code'], redirect_uris: ['http://evil.example/cb'] }, 'invalid_redirect_uri'],
+        [{ grant_types: ['client_credentials'], client_name: 'nul\u0000name' }, 'invalid_client_metadata'],
+        [{ grant_types: ['client_credentials'], client_name: 'lone \ud800' }, 'invalid_client_metadata'],
+        [{ grant_types: ['client_credentials'], client_name: 'x'.repeat(10_000) }, 'invalid_client_metadata'],
+        [{ grant_types: ['client_credentials'], scope: 'no-such-scope' }, 'invalid_client_metadata'],
+        [JSON.parse('{"__proto__": {"grant_types": ["client_credentials"]}, "grant_types": 5}'), 'invalid_client_metadata'],
+      ];
+      for (const [body, error] of cases) {
+        const res = await admin(a, 'POST', '/admin/clients', body);
+        expect([JSON.stringify(body).slice(0, 60), res.status, res.json?.error]).toEqual([JSON.stringify(body).slice(0, 60), 400, error]);
+      }
+      expect((await admin(a, 'GET', '/admin/clients?kind=admin&limit=100')).json.clients.length).toBe(before);
+    });
+
     it('lists with kind, revoked and text filters, newest first, page by page', async () => {
       const tag = `adm-${randomBytes(4).toString('hex')}`;
       const registered: string[] = [];

@@ -204,6 +204,57 @@ describe('identity assertion grant (ID-JAG, TRUSTED_IDJAG_ISSUERS)', () => {
     expectRefused(await present(await idJag(), { scope: 'notes:read no-such-scope' }), 'invalid_scope');
   });
 
+  it('with open registration off (DCR_ENABLED=false), an administrator registers the agent (POST /admin/clients) and the grant works for it', async () => {
+    const closed = await startTestApp({ TRUSTED_IDJAG_ISSUERS: idp.issuer, DCR_ENABLED: 'false', ADMIN_GITHUB_LOGINS: 'idjag-admin' });
+    try {
+      expect((await register(closed, { grant_types: [JWT_BEARER], client_name: 'self-registered agent' })).status).toBe(404);
+      const adminToken = await closed.token('idjag-admin', ['admin']);
+      const made = await fetch(`${closed.baseUrl}/admin/clients`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ client_name: 'corporate agent', grant_types: [JWT_BEARER], scope: 'notes:read notes:write' }),
+      });
+      expect(made.status).toBe(201);
+      const client = (await made.json()) as RegisteredClient;
+      expect(client).toMatchObject({ grant_types: [JWT_BEARER], token_endpoint_auth_method: 'client_secret_basic' });
+      idp.addClient({
+        client_id: client.client_id,
+        client_secret: IDP_SECRET,
+        redirect_uris: ['http://127.0.0.1:1/callback'],
+        grant_types: ['authorization_code', TOKEN_EXCHANGE],
+        response_types: ['code'],
+        token_endpoint_auth_method: 'client_secret_post',
+      });
+      const grant = await discoverAndRequestJwtAuthGrant({
+        idpUrl: idp.issuer,
+        audience: closed.baseUrl,
+        resource: closed.mcpUrl,
+        idToken: await idToken(idp, 'alice', client),
+        clientId: client.client_id,
+        clientSecret: IDP_SECRET,
+      });
+      const token = await postForm(`${closed.baseUrl}/token`, { grant_type: JWT_BEARER, assertion: grant.jwtAuthGrant }, { basic: credentials(client) });
+      expect(token.status).toBe(200);
+      expect(token.json.scope).toBe('notes:read notes:write');
+      const call = await closed.rpc(
+        { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'notes.create', arguments: { title: 'from the agent' } } },
+        { authorization: `Bearer ${token.json.access_token}` },
+      );
+      expect(call.status).toBe(200);
+      expect(call.body.result.isError).toBeFalsy();
+      // A person without the admin scope cannot register one.
+      const person = await closed.token('someone-else', ['notes:read']);
+      const refused = await fetch(`${closed.baseUrl}/admin/clients`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${person}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ grant_types: [JWT_BEARER] }),
+      });
+      expect(refused.status).toBe(403);
+    } finally {
+      await closed.close();
+    }
+  });
+
   it('a client registered for fewer scopes gets only those', async () => {
     const reader = await registerIdJagClient(app, { scope: 'notes:read' });
     idp.addClient({

@@ -29,7 +29,8 @@ import { AdminUsersService } from './users/admin-users.service.js';
  * REST /admin/*: clients, users, grants, signing keys, API keys and the audit trail, for holders of
  * the `admin` scope. Every request is audited (kind `admin`). Also registers the application's
  * ValidationPipe (DTO classes only; the other modules' handlers take no DTOs). Revocation goes
- * through AuthModule's RevocationService.
+ * through AuthModule's RevocationService; client registration (POST /admin/clients) through
+ * OAuthModule's ClientsService, the rules of /register.
  */
 @Module({})
 export class AdminModule {
@@ -37,19 +38,20 @@ export class AdminModule {
    * AUTH_MODE=external: no local OAuth clients or grants to manage; the deny list for the company
    * authorization server's tokens (POST /admin/revocations) takes their place.
    */
-  static forRoot(config: AppConfig): DynamicModule {
-    const oauth = config.authMode === 'builtin' ? [AdminClientsController, AdminGrantsController] : [AdminRevocationsController];
+  static forRoot(config: AppConfig, oauthModule?: DynamicModule): DynamicModule {
+    const builtin = config.authMode === 'builtin' && oauthModule !== undefined;
+    const oauth = builtin ? [AdminClientsController, AdminGrantsController] : [AdminRevocationsController];
     return {
       module: AdminModule,
-      imports: [AuthModule],
+      // The authorization server's module (the same instance AppModule imports) for client registration.
+      imports: [AuthModule, ...(builtin ? [oauthModule] : [])],
       controllers: [...oauth, AdminUsersController, AdminSigningKeysController, AdminApiKeysController, AdminAuditController],
       providers: [
         { provide: APP_PIPE, useFactory: createValidationPipe },
         AdminAuditRecorder,
         AdminAuditInterceptor,
         AdminExceptionFilter,
-        AdminClientsRepository,
-        AdminClientsService,
+        ...(builtin ? [AdminClientsRepository, AdminClientsService] : []),
         AdminUsersRepository,
         AdminUsersService,
         AdminGrantsRepository,

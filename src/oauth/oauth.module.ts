@@ -101,6 +101,8 @@ export class OAuthModule implements NestModule {
         UpstreamAccessService,
         ...upstream,
       ],
+      // AdminModule registers clients for administrators (POST /admin/clients) with the same rules as /register.
+      exports: [ClientsService],
     };
   }
 

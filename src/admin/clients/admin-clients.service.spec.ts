@@ -1,4 +1,6 @@
 import type { RevocationService } from '../../auth/revocation/revocation.service.js';
+import type { RequestContextService } from '../../common/context/request-context.service.js';
+import type { ClientsService } from '../../oauth/clients/clients.service.js';
 import { DomainError } from '../../common/errors/domain-error.js';
 import type { AdminGrantsRepository } from '../grants/admin-grants.repository.js';
 import type { AdminClientsRepository } from './admin-clients.repository.js';
@@ -13,6 +15,8 @@ describe('AdminClientsService.revoke', () => {
       strictFake<AdminClientsRepository>('clients', log, {}),
       strictFake<AdminGrantsRepository>('grants', log, {}),
       strictFake<RevocationService>('revocation', log, { revokeClient: async () => revoked }),
+      strictFake<ClientsService>('registration', log, {}),
+      strictFake<RequestContextService>('context', log, {}),
     );
   }
 

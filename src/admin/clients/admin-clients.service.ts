@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { RevocationService } from '../../auth/revocation/revocation.service.js';
+import { RequestContextService } from '../../common/context/request-context.service.js';
+import { ClientsService } from '../../oauth/clients/clients.service.js';
 import { DomainError } from '../../common/errors/domain-error.js';
 import { decodeCursor, DEFAULT_PAGE_SIZE, TEXT_ID, toPage, type Page } from '../cursor.js';
 import type { AdminGrant } from '../grants/admin-grant.js';
@@ -22,7 +24,16 @@ export class AdminClientsService {
     private readonly clients: AdminClientsRepository,
     private readonly grants: AdminGrantsRepository,
     private readonly revocation: RevocationService,
+    private readonly registration: ClientsService,
+    private readonly context: RequestContextService,
   ) {}
+
+  /** Registers a client as POST /register does, whether or not open registration is on; the audit record names it. */
+  async create(metadata: unknown): Promise<Record<string, unknown>> {
+    const registered = await this.registration.register(metadata, 'admin');
+    this.context.setAuditResource(String(registered.client_id));
+    return registered;
+  }
 
   async list(filter: ClientFilter, page: { limit?: number; cursor?: string }): Promise<Page<AdminClientSummary>> {
     const limit = page.limit ?? DEFAULT_PAGE_SIZE;

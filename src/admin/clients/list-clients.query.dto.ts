@@ -4,10 +4,12 @@ import type { ClientKind } from '../../oauth/clients/oauth-client.js';
 import { IsStorableText } from '../../common/text.js';
 import { PageCursor, PageLimit, QueryFlag } from '../query.decorators.js';
 
+const CLIENT_KINDS: readonly ClientKind[] = ['dcr', 'cimd', 'static', 'admin'];
+
 export class ListClientsQueryDto {
-  @ApiPropertyOptional({ enum: ['dcr', 'cimd', 'static'], description: 'How the client was registered' })
+  @ApiPropertyOptional({ enum: CLIENT_KINDS, description: 'How the client was registered (admin: through POST /admin/clients)' })
   @IsOptional()
-  @IsIn(['dcr', 'cimd', 'static'])
+  @IsIn(CLIENT_KINDS)
   kind?: ClientKind;
 
   @QueryFlag('Only revoked (true) or only live (false) clients')

@@ -22,8 +22,11 @@ export class ClientsService {
     private readonly config: AppConfig,
   ) {}
 
-  /** RFC 7591 §3: validates the metadata strictly and registers a client. */
-  async register(body: unknown): Promise<Record<string, unknown>> {
+  /**
+   * RFC 7591 §3: validates the metadata strictly and registers a client, self-registered (`dcr`, POST
+   * /register) or by an administrator (`admin`, POST /admin/clients, which works with DCR_ENABLED=false).
+   */
+  async register(body: unknown, kind: 'dcr' | 'admin' = 'dcr'): Promise<Record<string, unknown>> {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
       throw new OAuthError('invalid_client_metadata', 'The request body must be a JSON object of client metadata');
     }
@@ -78,7 +81,7 @@ export class ClientsService {
     const secret = authMethod === 'none' ? undefined : randomToken(32);
     const client = await this.clients.insert({
       clientId: `mcp_${randomToken(16)}`,
-      kind: 'dcr',
+      kind,
       clientSecretHash: secret ? sha256(secret) : null,
       clientSecretExpiresAt: null,
       tokenEndpointAuthMethod: authMethod,

@@ -1,4 +1,5 @@
-export type ClientKind = 'dcr' | 'cimd' | 'static';
+/** How the client came to be: self-registered (RFC 7591), a metadata document URL, configured here, or registered by an administrator. */
+export type ClientKind = 'dcr' | 'cimd' | 'static' | 'admin';
 export type TokenEndpointAuthMethod = 'none' | 'client_secret_basic' | 'client_secret_post';
 /** OpenID Connect Dynamic Client Registration §2 `application_type`. */
 export type ApplicationType = 'web' | 'native';
