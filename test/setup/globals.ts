@@ -7,6 +7,7 @@
  * `it.skip`, `it.only`, `jest.fn` and `expect.assertions` do not compile (use `mock.fn` from
  * `node:test` for spies).
  */
+import './flush-before-exit.js';
 import { after, afterEach as nodeAfterEach, before, beforeEach as nodeBeforeEach, describe as nodeDescribe, it as nodeIt } from 'node:test';
 import { inspect } from 'node:util';
 import { compileFunction } from 'node:vm';
