@@ -39,16 +39,7 @@ describe('identity assertion grant (ID-JAG, TRUSTED_IDJAG_ISSUERS)', () => {
     app.app.useLogger(logs);
     agent = await registerIdJagClient(app);
     otherAgent = await registerIdJagClient(app);
-    for (const provider of [idp, untrusted])
-      for (const c of [agent, otherAgent])
-        provider.addClient({
-          client_id: c.client_id,
-          client_secret: IDP_SECRET,
-          redirect_uris: ['http://127.0.0.1:1/callback'],
-          grant_types: ['authorization_code', TOKEN_EXCHANGE],
-          response_types: ['code'],
-          token_endpoint_auth_method: 'client_secret_post',
-        });
+    for (const provider of [idp, untrusted]) for (const c of [agent, otherAgent]) knownAt(provider, c);
     idp.accounts.set('alice', { email: 'alice@corp.example', email_verified: true, name: 'Alice' });
     idp.accounts.set('bob', { preferred_username: 'bob' });
     untrusted.accounts.set('alice', { email: 'alice@corp.example', email_verified: true });
@@ -59,6 +50,18 @@ describe('identity assertion grant (ID-JAG, TRUSTED_IDJAG_ISSUERS)', () => {
     await idp.stop();
     await untrusted.stop();
   });
+
+  /** The client, under the same client_id, at the identity provider: it signs people in and exchanges their ID tokens for ID-JAGs. */
+  function knownAt(provider: TestIdp, client: RegisteredClient): void {
+    provider.addClient({
+      client_id: client.client_id,
+      client_secret: IDP_SECRET,
+      redirect_uris: ['http://127.0.0.1:1/callback'],
+      grant_types: ['authorization_code', TOKEN_EXCHANGE],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_post',
+    });
+  }
 
   function registerIdJagClient(t: TestApp, overrides: Record<string, unknown> = {}): Promise<RegisteredClient> {
     return registerServiceClient(t, { grant_types: [JWT_BEARER], ...overrides });
@@ -217,14 +220,7 @@ describe('identity assertion grant (ID-JAG, TRUSTED_IDJAG_ISSUERS)', () => {
       expect(made.status).toBe(201);
       const client = (await made.json()) as RegisteredClient;
       expect(client).toMatchObject({ grant_types: [JWT_BEARER], token_endpoint_auth_method: 'client_secret_basic' });
-      idp.addClient({
-        client_id: client.client_id,
-        client_secret: IDP_SECRET,
-        redirect_uris: ['http://127.0.0.1:1/callback'],
-        grant_types: ['authorization_code', TOKEN_EXCHANGE],
-        response_types: ['code'],
-        token_endpoint_auth_method: 'client_secret_post',
-      });
+      knownAt(idp, client);
       const grant = await discoverAndRequestJwtAuthGrant({
         idpUrl: idp.issuer,
         audience: closed.baseUrl,
@@ -257,14 +253,7 @@ describe('identity assertion grant (ID-JAG, TRUSTED_IDJAG_ISSUERS)', () => {
 
   it('a client registered for fewer scopes gets only those', async () => {
     const reader = await registerIdJagClient(app, { scope: 'notes:read' });
-    idp.addClient({
-      client_id: reader.client_id,
-      client_secret: IDP_SECRET,
-      redirect_uris: ['http://127.0.0.1:1/callback'],
-      grant_types: ['authorization_code', TOKEN_EXCHANGE],
-      response_types: ['code'],
-      token_endpoint_auth_method: 'client_secret_post',
-    });
+    knownAt(idp, reader);
     const res = await present(await idJag({ client: reader }), { client: reader, scope: 'notes:read notes:write' });
     expect(res.json.scope).toBe('notes:read');
   });
@@ -483,14 +472,7 @@ describe('identity assertion grant (ID-JAG, TRUSTED_IDJAG_ISSUERS)', () => {
     });
     try {
       const client = await registerIdJagClient(strict);
-      idp.addClient({
-        client_id: client.client_id,
-        client_secret: IDP_SECRET,
-        redirect_uris: ['http://127.0.0.1:1/callback'],
-        grant_types: ['authorization_code', TOKEN_EXCHANGE],
-        response_types: ['code'],
-        token_endpoint_auth_method: 'client_secret_post',
-      });
+      knownAt(idp, client);
       idp.accounts.set('mallory', { email: 'mallory@evil.example', email_verified: true });
       const jag = async (login: string) => {
         const result = await discoverAndRequestJwtAuthGrant({
