@@ -45,7 +45,7 @@ export class AppModule {
         ...(config.githubTools ? [GithubModule] : []),
         HealthModule,
         MetricsModule,
-        AdminModule.forRoot(config, oauth),
+        AdminModule.forRoot(oauth),
         ...extraModules,
       ],
     };

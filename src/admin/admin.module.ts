@@ -1,7 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_PIPE } from '@nestjs/core';
 import { AuthModule } from '../auth/auth.module.js';
-import type { AppConfig } from '../config/app-config.js';
 import { AdminAuditInterceptor } from './admin-audit.interceptor.js';
 import { AdminAuditRecorder } from './admin-audit.recorder.js';
 import { AdminExceptionFilter } from './admin-exception.filter.js';
@@ -35,11 +34,12 @@ import { AdminUsersService } from './users/admin-users.service.js';
 @Module({})
 export class AdminModule {
   /**
-   * AUTH_MODE=external: no local OAuth clients or grants to manage; the deny list for the company
-   * authorization server's tokens (POST /admin/revocations) takes their place.
+   * `oauthModule`: the authorization server AppModule imports (AUTH_MODE=builtin). Without it
+   * (AUTH_MODE=external) there are no local OAuth clients or grants to manage; the deny list for the
+   * company authorization server's tokens (POST /admin/revocations) takes their place.
    */
-  static forRoot(config: AppConfig, oauthModule?: DynamicModule): DynamicModule {
-    const builtin = config.authMode === 'builtin' && oauthModule !== undefined;
+  static forRoot(oauthModule?: DynamicModule): DynamicModule {
+    const builtin = oauthModule !== undefined;
     const oauth = builtin ? [AdminClientsController, AdminGrantsController] : [AdminRevocationsController];
     return {
       module: AdminModule,
