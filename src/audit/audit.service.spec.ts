@@ -6,7 +6,7 @@ import { AppConfig } from '../config/app-config.js';
 import type { MetricsService } from '../metrics/metrics.service.js';
 import type { AuditEvent } from './audit-event.js';
 import type { AuditRepository } from './audit.repository.js';
-import { AUDIT_BUFFER_MAX, AuditService } from './audit.service.js';
+import { AUDIT_BATCH_SIZE, AUDIT_BUFFER_MAX, AuditService } from './audit.service.js';
 
 /** Postgres refusing a value (SQLSTATE 22P02 invalid_text_representation), as the pg driver reports it. */
 const refused = () => Object.assign(new Error('invalid input syntax'), { code: '22P02' });
@@ -21,6 +21,8 @@ interface Harness {
   written: string[];
   logs: Array<{ level: string; message: unknown }>;
   setDatabase(state: 'up' | 'down'): void;
+  /** Runs while each INSERT is in flight (events recorded then arrive during the write). */
+  duringWrite(fn: (() => void) | undefined): void;
   advance(ms: number): void;
   metric(name: string): Promise<number>;
 }
@@ -31,9 +33,12 @@ function harness(shutdownTimeoutMs = 10_000): Harness {
   let state: 'up' | 'down' = 'up';
   const attempts: string[][] = [];
   const written: string[] = [];
+  let duringWrite: (() => void) | undefined;
   const repository = {
     insertMany: async (events: readonly AuditEvent[]) => {
       attempts.push(events.map((e) => e.target));
+      await Promise.resolve();
+      duringWrite?.();
       if (state === 'down') throw unreachable();
       if (events.some((e) => e.target.startsWith('refused'))) throw refused();
       written.push(...events.map((e) => e.target));
@@ -52,6 +57,7 @@ function harness(shutdownTimeoutMs = 10_000): Harness {
     written,
     logs,
     setDatabase: (s) => (state = s),
+    duringWrite: (fn) => (duringWrite = fn),
     advance: (ms) => (now += ms),
     metric: async (name) => (await registry.getSingleMetric(name)!.get()).values[0]?.value ?? 0,
   };
@@ -70,6 +76,40 @@ describe('AuditService', () => {
     for (const t of ['a', 'b', 'c']) h.service.record(event(t));
     await h.service.flush();
     expect(h.attempts).toEqual([['a', 'b', 'c']]);
+  });
+
+  it('under steady load a flush is one INSERT of what was buffered when it began; what arrives during the write waits for the next flush', async () => {
+    const h = harness();
+    let n = 0;
+    // Ten new events during each of the first five writes, as calls keep coming in.
+    h.duringWrite(() => {
+      if (n < 50) for (let i = 0; i < 10; i++) h.service.record(event(`late${n++}`));
+    });
+    for (const t of ['a', 'b', 'c']) h.service.record(event(t));
+    await h.service.flush();
+    expect(h.attempts).toEqual([['a', 'b', 'c']]);
+    await h.service.flush();
+    expect(h.attempts.map((a) => a.length)).toEqual([3, 10]);
+    h.duringWrite(undefined);
+    await h.service.flush();
+    expect(h.written).toHaveLength(3 + 10 + 10);
+  });
+
+  it('a batch that fills during a write is written by the same flush, in full batches, and starts no second write loop', async () => {
+    const h = harness();
+    let once = true;
+    h.duringWrite(() => {
+      if (!once) return;
+      once = false;
+      for (let i = 0; i < AUDIT_BATCH_SIZE + 7; i++) h.service.record(event(`burst${i}`));
+    });
+    for (const t of ['a', 'b']) h.service.record(event(t));
+    await h.service.flush();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(h.attempts.map((a) => a.length)).toEqual([2, AUDIT_BATCH_SIZE]);
+    await h.service.flush();
+    expect(h.attempts.map((a) => a.length)).toEqual([2, AUDIT_BATCH_SIZE, 7]);
+    expect(new Set(h.written).size).toBe(2 + AUDIT_BATCH_SIZE + 7);
   });
 
   it('a refused event is split out of its batch: every other event is written, it goes to the log as a dead letter and is counted', async () => {
