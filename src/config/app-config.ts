@@ -53,6 +53,8 @@ export class AppConfig {
   /** Undefined: keep retrying the database at start-up for ever. */
   readonly dbConnectTimeoutMs?: number;
   readonly migrationsRun: boolean;
+  /** Hot queries as named statements (parsed and planned once per connection); never on the embedded engine. */
+  readonly dbPreparedStatements: boolean;
   readonly keyEncryptionSecret?: string;
   readonly allowedOrigins: ReadonlySet<string>;
   readonly allowedHosts: ReadonlySet<string>;
@@ -117,6 +119,7 @@ export class AppConfig {
     this.dbPoolMax = env.DB_POOL_MAX;
     this.dbConnectTimeoutMs = env.DB_CONNECT_TIMEOUT_MS;
     this.migrationsRun = env.MIGRATIONS_RUN;
+    this.dbPreparedStatements = env.DB_PREPARED_STATEMENTS;
     this.keyEncryptionSecret = env.KEY_ENCRYPTION_SECRET;
     this.allowedOrigins = new Set([base.origin, ...splitList(env.ALLOWED_ORIGINS).map((o) => new URL(o).origin)]);
     const loopback = isLoopbackHost(base.hostname) || isLoopbackHost(env.HOST);

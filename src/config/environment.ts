@@ -62,6 +62,11 @@ export class Environment extends IdentityEnvironment {
   @IsBoolean({ message: 'MIGRATIONS_RUN must be true or false' })
   MIGRATIONS_RUN = true;
 
+  /** Named (prepared) statements for hot queries; false behind a pooler that cannot keep them (PgBouncer < 1.21 in transaction mode). */
+  @Transform(toBool)
+  @IsBoolean({ message: 'DB_PREPARED_STATEMENTS must be true or false (false behind a connection pooler that cannot keep prepared statements)' })
+  DB_PREPARED_STATEMENTS = true;
+
   @Transform(emptyToUndefined)
   @IsOptional()
   @MinLength(32, { message: 'KEY_ENCRYPTION_SECRET must be at least 32 characters (generate one with: openssl rand -base64 48)' })

@@ -1,9 +1,21 @@
+import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import type { Pool, PoolClient } from 'pg';
+import type { Pool, PoolClient, QueryConfig } from 'pg';
 import { DataSource } from 'typeorm';
+import { AppConfig } from '../config/app-config.js';
+import { DatabaseConnector } from './database-connector.service.js';
 import { DatabaseNotConnectedError } from './database-errors.js';
 
 export type Query = <T = Record<string, unknown>>(text: string, params?: unknown[]) => Promise<T[]>;
+
+export interface QueryOptions {
+  /**
+   * Run as a named statement: each connection parses and plans it once and then only binds values
+   * (notes.list here: ~110 -> ~37 us of database CPU). For fixed statement texts on hot paths only:
+   * every distinct text stays prepared on every connection.
+   */
+  prepare?: boolean;
+}
 
 /**
  * Parameterised SQL straight on the driver's pool, for repositories where TypeORM's per-query
@@ -12,11 +24,30 @@ export type Query = <T = Record<string, unknown>>(text: string, params?: unknown
 @Injectable()
 export class SqlService {
   private pool?: Pool;
+  /** Decided once connected: DB_PREPARED_STATEMENTS, and never on the embedded engine. */
+  private prepare = false;
+  /** Statement name per text; the text fixes the name, so a connection never sees one name with two texts. */
+  private readonly names = new Map<string, string>();
 
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    config: AppConfig,
+    connector: DatabaseConnector,
+  ) {
+    connector.onConnected('prepared statements', async () => {
+      // PGlite is one session shared by every connection: a second connection's Parse of a name would collide.
+      this.prepare = config.dbPreparedStatements && !(await this.query<{ v: string }>('SELECT version() AS v'))[0].v.includes('PGlite');
+    });
+  }
 
-  async query<T>(text: string, params: unknown[] = []): Promise<T[]> {
-    const result = await this.getPool().query(text, params);
+  /** Whether `prepare: true` queries run as named statements on this database. */
+  get preparesStatements(): boolean {
+    return this.prepare;
+  }
+
+  async query<T>(text: string, params: unknown[] = [], options: QueryOptions = {}): Promise<T[]> {
+    const query: QueryConfig = options.prepare && this.prepare ? { name: this.nameOf(text), text, values: params } : { text, values: params };
+    const result = await this.getPool().query(query);
     return result.rows as T[];
   }
 
@@ -34,6 +65,15 @@ export class SqlService {
     } finally {
       client.release();
     }
+  }
+
+  private nameOf(text: string): string {
+    let name = this.names.get(text);
+    if (!name) {
+      name = `s_${createHash('sha256').update(text).digest('base64url').slice(0, 22)}`;
+      this.names.set(text, name);
+    }
+    return name;
   }
 
   private getPool(): Pool {

@@ -22,18 +22,28 @@ export interface PageCursor {
   id: string;
 }
 
+/**
+ * The notes tools' statements are fixed texts run on every call: prepared (SqlService). Search is not:
+ * its plan depends on how common the searched words are, which a generic plan would not weigh.
+ */
+const PREPARED = { prepare: true };
+
 /** Every query takes the owner id: a missing filter cannot leak another user's notes. */
 @Injectable()
 export class NotesRepository {
   constructor(private readonly sql: SqlService) {}
 
   async create(ownerId: string, title: string, body: string): Promise<Note> {
-    const rows = await this.sql.query<Note>(`INSERT INTO notes (owner_id, title, body) VALUES ($1, $2, $3) RETURNING ${COLUMNS}`, [ownerId, title, body]);
+    const rows = await this.sql.query<Note>(
+      `INSERT INTO notes (owner_id, title, body) VALUES ($1, $2, $3) RETURNING ${COLUMNS}`,
+      [ownerId, title, body],
+      PREPARED,
+    );
     return rows[0];
   }
 
   async get(ownerId: string, id: string): Promise<Note | undefined> {
-    const rows = await this.sql.query<Note>(`SELECT ${COLUMNS} FROM notes WHERE owner_id = $1 AND id = $2`, [ownerId, id]);
+    const rows = await this.sql.query<Note>(`SELECT ${COLUMNS} FROM notes WHERE owner_id = $1 AND id = $2`, [ownerId, id], PREPARED);
     return rows[0];
   }
 
@@ -44,8 +54,9 @@ export class NotesRepository {
           `SELECT ${COLUMNS} FROM notes WHERE owner_id = $1 AND (created_at, id) < ($3::timestamptz, $4::uuid)
            ORDER BY created_at DESC, id DESC LIMIT $2`,
           [ownerId, limit, after.createdAt, after.id],
+          PREPARED,
         )
-      : this.sql.query<Note>(`SELECT ${COLUMNS} FROM notes WHERE owner_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2`, [ownerId, limit]);
+      : this.sql.query<Note>(`SELECT ${COLUMNS} FROM notes WHERE owner_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2`, [ownerId, limit], PREPARED);
   }
 
   async update(ownerId: string, id: string, changes: { title?: string; body?: string }): Promise<Note | undefined> {
@@ -53,12 +64,13 @@ export class NotesRepository {
       `UPDATE notes SET title = COALESCE($3, title), body = COALESCE($4, body), updated_at = now()
        WHERE owner_id = $1 AND id = $2 RETURNING ${COLUMNS}`,
       [ownerId, id, changes.title ?? null, changes.body ?? null],
+      PREPARED,
     );
     return rows[0];
   }
 
   async delete(ownerId: string, id: string): Promise<boolean> {
-    const rows = await this.sql.query(`DELETE FROM notes WHERE owner_id = $1 AND id = $2 RETURNING id`, [ownerId, id]);
+    const rows = await this.sql.query(`DELETE FROM notes WHERE owner_id = $1 AND id = $2 RETURNING id`, [ownerId, id], PREPARED);
     return rows.length > 0;
   }
 
@@ -71,6 +83,7 @@ export class NotesRepository {
       `SELECT id FROM notes WHERE owner_id = $1 AND (strpos(lower(title), lower($2)) > 0 OR strpos(id::text, lower($2)) = 1)
        ORDER BY created_at DESC, id DESC LIMIT $3`,
       [ownerId, text, limit],
+      PREPARED,
     );
     return rows.map((r) => r.id);
   }
