@@ -1,5 +1,4 @@
 import { DynamicModule, Module, type Type } from '@nestjs/common';
-import { ScheduleModule } from '@nestjs/schedule';
 import { AdminModule } from './admin/admin.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
@@ -35,7 +34,6 @@ export class AppModule {
         LoggingModule.forRoot(logStream),
         AuditModule,
         UsersModule,
-        ScheduleModule.forRoot(),
         RateLimitModule,
         AuthModule,
         ...(oauth ? [oauth] : []),

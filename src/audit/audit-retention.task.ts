@@ -1,5 +1,5 @@
-import { Injectable, Logger } from '@nestjs/common';
-import { Cron } from '@nestjs/schedule';
+import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { scheduleOnWallClock } from '../common/schedule/wall-clock-schedule.js';
 import { AppConfig } from '../config/app-config.js';
 import { describeError } from '../common/errors/describe-error.js';
 import { AuditRepository } from './audit.repository.js';
@@ -13,16 +13,24 @@ export const AUDIT_DELETE_BATCH = 5000;
  * lock taken stops (another is at work).
  */
 @Injectable()
-export class AuditRetentionTask {
+export class AuditRetentionTask implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(AuditRetentionTask.name);
+  private stop?: () => void;
 
   constructor(
     private readonly config: AppConfig,
     private readonly audit: AuditRepository,
   ) {}
 
-  // Every 10 minutes, 5 minutes after the OAuth clean-up, so the two never race for the same lock.
-  @Cron('0 5-59/10 * * * *')
+  /** Every 10 minutes at :05, :15, ...: 5 minutes after the OAuth clean-up, so the two never race for the same lock. */
+  onApplicationBootstrap(): void {
+    this.stop = scheduleOnWallClock(10 * 60_000, 5 * 60_000, () => this.run());
+  }
+
+  onModuleDestroy(): void {
+    this.stop?.();
+  }
+
   async run(batchSize = AUDIT_DELETE_BATCH): Promise<number | undefined> {
     let total = 0;
     try {

@@ -1,5 +1,5 @@
-import { Injectable, Logger } from '@nestjs/common';
-import { Cron, CronExpression } from '@nestjs/schedule';
+import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { scheduleOnWallClock } from '../common/schedule/wall-clock-schedule.js';
 import { AppConfig } from '../config/app-config.js';
 import { CLEANUP_LOCK } from '../database/advisory-locks.js';
 import { SqlService } from '../database/sql.service.js';
@@ -12,15 +12,24 @@ const STALE_CONSENT_DAYS = 180;
  * lets one do the work and the others skip.
  */
 @Injectable()
-export class OAuthCleanupTask {
+export class OAuthCleanupTask implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(OAuthCleanupTask.name);
+  private stop?: () => void;
 
   constructor(
     private readonly sql: SqlService,
     private readonly config: AppConfig,
   ) {}
 
-  @Cron(CronExpression.EVERY_10_MINUTES)
+  /** Every 10 minutes on the clock (:00, :10, ...); AuditRetentionTask runs 5 minutes later. */
+  onApplicationBootstrap(): void {
+    this.stop = scheduleOnWallClock(10 * 60_000, 0, () => this.run());
+  }
+
+  onModuleDestroy(): void {
+    this.stop?.();
+  }
+
   async run(): Promise<Record<string, number> | undefined> {
     try {
       return await this.sql.transaction(async (q) => {
