@@ -1,5 +1,10 @@
+import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { spawnServer } from './helpers/server-process.js';
 import { startTestApp, type TestApp } from './helpers/test-app.js';
+import { pollUntil } from './helpers/wait.js';
 
 /** The CommonJS modules this process has loaded whose path names the package. */
 function loaded(pkg: string): string[] {
@@ -26,5 +31,33 @@ describe('start-up footprint', () => {
     // The check can see the package once something loads it (/docs' own import goes through the ESM loader).
     createRequire(import.meta.url)('@nestjs/swagger');
     expect(loaded('@nestjs/swagger').length).toBeGreaterThan(0);
+  });
+});
+
+describe('start-up footprint of the server process (npm start)', () => {
+  it("ICU's locale data is not loaded by start-up, the health probes or MCP calls: Nest's loggers build their date formatter on first use", async () => {
+    const preload = pathToFileURL(join(process.cwd(), 'dist-test/test/fixtures/count-date-formats.js')).href;
+    const server = await spawnServer({ NODE_OPTIONS: `--import=${preload}` });
+    try {
+      const ready = await pollUntil(
+        async () => (await fetch(`${server.baseUrl}/readyz`).catch(() => undefined))?.status,
+        (status) => status === 200,
+        30_000,
+      );
+      expect(ready).toBe(200);
+      const res = await fetch(`${server.baseUrl}/mcp`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+      });
+      expect(res.status).toBe(401);
+      expect(server.output()).not.toContain('DATE-FORMAT-CONSTRUCTED');
+      expect(server.output()).toContain('secure-mcp-server is listening');
+    } finally {
+      await server.kill();
+    }
+    // The preload does report a formatter when one is made.
+    const control = spawnSync(process.execPath, [`--import=${preload}`, '-e', 'new Intl.DateTimeFormat()'], { encoding: 'utf8' });
+    expect(control.stderr).toContain('DATE-FORMAT-CONSTRUCTED');
   });
 });
