@@ -26,8 +26,13 @@ export interface Child {
   exited: Promise<number | null>;
 }
 
-export function spawnNode(name: string, script: string, env: Record<string, string>, opts: { ipc?: boolean; profileDir?: string; cwd?: string } = {}): Child {
-  const args = [...(opts.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`] : []), script];
+export function spawnNode(
+  name: string,
+  script: string,
+  env: Record<string, string>,
+  opts: { ipc?: boolean; profileDir?: string; cwd?: string; nodeArgs?: string[] } = {},
+): Child {
+  const args = [...(opts.nodeArgs ?? []), ...(opts.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`] : []), script];
   const proc = spawn(process.execPath, args, {
     cwd: opts.cwd ?? ROOT,
     env,

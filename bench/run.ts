@@ -21,7 +21,8 @@
  * Env: DATABASE_URL, BENCH_DURATION (measured s per server, 10), BENCH_ROUNDS (2), BENCH_WARMUP (s, 3), BENCH_CONNECTIONS (20),
  * BENCH_USERS (200), BENCH_NOTES_PER_USER (20), BENCH_TOKEN_USERS (20), BENCH_ONLY (some of secure, secure-modern, tutorial, floor),
  * BENCH_CPU_PROF=1 (profile the servers with node --cpu-prof and print their top self-time functions;
- * the profiler slows them, so read ratios from a run without it).
+ * the profiler slows them, so read ratios from a run without it), BENCH_SECURE_NODE_ARGS (Node flags for
+ * secure-mcp-server, space-separated; default: those of package.json "start").
  *
  * Parts: settings.ts (environment, targets), measure.ts (/proc, output), children.ts (processes),
  * database.ts (database, seed), servers.ts (the servers and the requests of each era),

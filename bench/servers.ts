@@ -9,7 +9,8 @@ import { childEnv, spawnNode, stopChild, waitFor200, waitForIpc, type Child } fr
 import type { Shape } from './correctness.js';
 import type { BenchUser, Database } from './database.js';
 import { freePort, step, type Cleanup } from './measure.js';
-import { DIST, MINT_PARALLEL, PAGE, SCOPES, type ServerName } from './settings.js';
+import { DIST, MINT_PARALLEL, PAGE, ROOT, SCOPES, type ServerName } from './settings.js';
+import { startFlags } from './start-flags.js';
 
 export interface ServerUnderTest {
   name: ServerName;
@@ -88,13 +89,13 @@ export async function startSecure(
     // The benchmark is 20 callers at hundreds of calls per second each; the per-credential limiter
     // still runs on every call (its cost is measured) but must not turn answers into 429s.
     RATE_LIMIT_MCP_PER_MINUTE: '1000000',
-    // The same V8 flags `npm start` and the Dockerfile use (BENCH_SECURE_NODE_OPTIONS overrides).
-    NODE_OPTIONS: process.env.BENCH_SECURE_NODE_OPTIONS ?? '--max-semi-space-size=4',
   });
+  // The Node flags of `npm start` and the Dockerfile (BENCH_SECURE_NODE_ARGS, space-separated, replaces them).
+  const nodeArgs = process.env.BENCH_SECURE_NODE_ARGS !== undefined ? process.env.BENCH_SECURE_NODE_ARGS.split(/\s+/).filter(Boolean) : startFlags(ROOT);
   const profileDir = profileDirFor('secure', profileRoot);
   const spawned = performance.now();
   // cwd = scratch: the app and its CLI read ./.env when present; the benchmark must not pick one up.
-  const child = spawnNode('secure-mcp-server', join(DIST, 'src/main.js'), env, { profileDir, cwd: scratch });
+  const child = spawnNode('secure-mcp-server', join(DIST, 'src/main.js'), env, { profileDir, cwd: scratch, nodeArgs });
   cleanup.push('stop secure-mcp-server', () => stopChild(child));
   const readyAt = await waitFor200(child, `${baseUrl}/readyz`, 60_000);
   const readyMs = readyAt - spawned;

@@ -60,4 +60,25 @@ describe('start-up footprint of the server process (npm start)', () => {
     const control = spawnSync(process.execPath, [`--import=${preload}`, '-e', 'new Intl.DateTimeFormat()'], { encoding: 'utf8' });
     expect(control.stderr).toContain('DATE-FORMAT-CONSTRUCTED');
   });
+
+  it('started as npm start starts it (--expose-gc), the server gives back its start-up memory once ready; without the flag it says why it keeps it', async () => {
+    for (const [options, expected] of [
+      ['--expose-gc', /Released start-up memory in \d+ ms: RSS [\d.]+ -> [\d.]+ MB/],
+      ['', /Start-up memory kept: node runs without --expose-gc/],
+    ] as const) {
+      const server = await spawnServer({ NODE_OPTIONS: options, LOG_LEVEL: 'debug' });
+      try {
+        const lines = await pollUntil(
+          async () => server.logs().map((l) => String(l.msg)),
+          (msgs) => msgs.some((m) => /start-up memory/i.test(m)),
+          30_000,
+        );
+        expect(lines.filter((m) => /start-up memory/i.test(m))).toEqual([expect.stringMatching(expected)]);
+        expect(lines.findIndex((m) => m.startsWith('Ready in'))).toBeLessThan(lines.findIndex((m) => /start-up memory/i.test(m)));
+        expect((await fetch(`${server.baseUrl}/readyz`)).status).toBe(200);
+      } finally {
+        await server.kill();
+      }
+    }
+  });
 });

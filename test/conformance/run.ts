@@ -16,6 +16,7 @@ import { authorizationLeg } from './authorization-leg.js';
 import { CONFORMANCE_SCOPE } from './content.js';
 import { start, type Child } from './processes.js';
 import { runSuite, parseSummary, SUITE, type ScenarioResult } from './suite.js';
+import { startFlags } from '../../bench/start-flags.js';
 
 const REVISIONS = ['2026-07-28', '2025-11-25'] as const;
 const LEG_TIMEOUT_MS = 15 * 60_000;
@@ -50,7 +51,7 @@ async function main(): Promise<number> {
   delete env.DATABASE_URL;
   console.log(`conformance: suite ${SUITE}; server ${baseUrl} (node ${process.version}); output in ${outDir}`);
   // The same command as `npm run conformance:serve` (and `npm start`, without the fixtures).
-  const server = start('server', process.execPath, ['--max-semi-space-size=4', 'dist-test/test/conformance/serve.js'], env);
+  const server = start('server', process.execPath, [...startFlags(process.cwd()), 'dist-test/test/conformance/serve.js'], env);
   let proxy: Child | undefined;
   try {
     await waitForReady(baseUrl, server);

@@ -27,6 +27,7 @@ import fc from 'fast-check';
 import { materialize } from '../fuzz/invariants.js';
 import { TARGETS, type FuzzCase, type FuzzValues } from '../fuzz/targets.js';
 import { freePort } from '../helpers/free-port.js';
+import { startFlags } from '../../bench/start-flags.js';
 
 const { values: args } = parseArgs({
   options: { seconds: { type: 'string', default: '60' }, seed: { type: 'string' }, hostile: { type: 'string', default: '2' } },
@@ -100,7 +101,7 @@ async function startServer(): Promise<{ child: ChildProcess; env: Record<string,
     LOG_LEVEL: 'warn',
     ADMIN_GITHUB_LOGINS: 'load-admin',
   };
-  const child = spawn(process.execPath, ['--max-semi-space-size=4', join(process.cwd(), 'dist/src/main.js')], {
+  const child = spawn(process.execPath, [...startFlags(process.cwd()), join(process.cwd(), 'dist/src/main.js')], {
     env,
     cwd: dataDir,
     stdio: ['ignore', 'pipe', 'pipe'],
