@@ -99,7 +99,7 @@ describe('browser sign-in (headless Chromium, dev sign-in page)', () => {
       expect(back.searchParams.get('iss')).toBe(app.baseUrl);
       expect(back.searchParams.get('error')).toBeNull();
       expect(await page.locator('body').textContent()).toBe('done');
-      await page.close();
+      await callback.closeWhenLoaded(page);
       return back.searchParams.get('code')!;
     });
 
@@ -150,7 +150,7 @@ describe('browser sign-in (headless Chromium, dev sign-in page)', () => {
       expect(await page.locator('body').textContent()).toBe('done');
       expect(back.searchParams.get('state')).toBe(authorizationUrl.searchParams.get('state'));
       expect(back.searchParams.get('iss')).toBe(app.baseUrl);
-      await page.close();
+      await callback.closeWhenLoaded(page);
       return back.searchParams.get('code')!;
     });
     const listed = await client.callTool({ name: 'notes.list', arguments: {} });

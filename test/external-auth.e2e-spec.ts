@@ -137,7 +137,7 @@ describe('external authorization server (AUTH_MODE=external, oidc-provider)', ()
       await page.waitForSelector('h1:has-text("Authorize")');
       await page.click('button[type=submit]');
       const back = await callback.next();
-      await page.close();
+      await callback.closeWhenLoaded(page);
       expect(back.searchParams.get('state')).toBe(authorizationUrl.searchParams.get('state'));
       return back.searchParams.get('code')!;
     });

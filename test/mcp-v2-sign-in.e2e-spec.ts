@@ -123,7 +123,7 @@ describe('real clients, two instances behind one URL: SDK v2 pinned to 2026-07-2
     await page.fill('#login', login);
     await page.click('#sign-in');
     const back = await callback.next();
-    await page.close();
+    await callback.closeWhenLoaded(page);
     return back;
   }
 

@@ -113,7 +113,7 @@ describe('OpenID Connect sign-in (OIDC_ISSUER, oidc-provider upstream)', () => {
       expect(back.searchParams.get('error')).toBeNull();
       expect(back.searchParams.get('iss')).toBe(app.baseUrl);
       expect(back.searchParams.get('state')).toBe(authorizationUrl.searchParams.get('state'));
-      await page.close();
+      await callback.closeWhenLoaded(page);
       return back.searchParams.get('code')!;
     });
     const created = await client.callTool({ name: 'notes.create', arguments: { title: 'Signed in at the company IdP' } });
@@ -160,11 +160,8 @@ describe('OpenID Connect sign-in (OIDC_ISSUER, oidc-provider upstream)', () => {
         expect(back.searchParams.get('iss')).toBe(app.baseUrl);
         expect(back.searchParams.get('state')).toBe(authorizationUrl.searchParams.get('state'));
         expect(back.searchParams.get('code')).toBeNull();
-        // The page's own navigation to the callback must finish before the page closes: closing it while that
-        // navigation is still in flight hung page.close() for a minute in this Chromium (CI timeouts).
-        await page.waitForURL((u) => u.href.startsWith(callback.url), { waitUntil: 'load' });
         expect(await page.locator('body').textContent()).toBe('done');
-        await page.close();
+        await callback.closeWhenLoaded(page);
         throw new Error('refused as expected');
       }),
     ).rejects.toThrow('refused as expected');

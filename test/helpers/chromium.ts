@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 
 const SYSTEM_BROWSERS = [
   '/usr/bin/chromium',
@@ -124,6 +124,15 @@ export class LoopbackCallback {
       }, timeoutMs);
       this.waiters.push(done);
     });
+  }
+
+  /**
+   * Closes `page` once its navigation to this callback has loaded. Closing a page while that navigation
+   * is still in flight hung page.close() for a minute in this Chromium (CI timeouts, Node 24 and 20).
+   */
+  async closeWhenLoaded(page: Page): Promise<void> {
+    await page.waitForURL((u) => u.href.startsWith(this.url), { waitUntil: 'load' });
+    await page.close();
   }
 
   async stop(): Promise<void> {
