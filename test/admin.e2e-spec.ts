@@ -649,6 +649,10 @@ describe('admin REST API (two instances on one database)', () => {
       ['no scopes', 'POST', '/admin/api-keys', { name: 'x', scopes: [] }],
       ['scopes as a string', 'POST', '/admin/api-keys', { name: 'x', scopes: 'notes:read' }],
       ['no name', 'POST', '/admin/api-keys', { scopes: ['notes:read'] }],
+      // Found by the fuzzer (seed 759492078): a NUL reached Postgres and came back as a 500.
+      ['a name with a NUL byte', 'POST', '/admin/api-keys', { name: 'ci\u0000key', scopes: ['notes:read'] }],
+      ['a name with a lone surrogate', 'POST', '/admin/api-keys', { name: 'ci\ud800key', scopes: ['notes:read'] }],
+      ['a scope with a NUL byte', 'POST', '/admin/api-keys', { name: 'x', scopes: ['notes:read\u0000'] }],
       ['expiry of 0 days', 'POST', '/admin/api-keys', { name: 'x', scopes: ['notes:read'], expiresInDays: 0 }],
       ['expiry beyond a year', 'POST', '/admin/api-keys', { name: 'x', scopes: ['notes:read'], expiresInDays: 366 }],
       ['a malformed owner', 'POST', '/admin/api-keys', { name: 'x', scopes: ['notes:read'], userId: 'root-admin' }],

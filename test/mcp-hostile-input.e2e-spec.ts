@@ -234,6 +234,13 @@ describe('/mcp under hostile input (issue 7)', () => {
       expect(res.body.error).toMatchObject({ code: -32602, message: expect.stringContaining('params.uri') });
     });
 
+    // Found by the fuzzer (seed 759492071): a name that does not even convert to a string was a 500.
+    it('2026-07-28: tools/call whose name is an object with neither toString nor valueOf', async () => {
+      const token = await t.token(uniqueLogin('bad-name'));
+      const res = await modernRpc(t.mcpUrl, token, 'tools/call', { name: [{ toString: {}, valueOf: {} }], arguments: {} }, { headers: { 'mcp-name': 'x' } });
+      expect(res.body.error).toMatchObject({ code: -32602, message: expect.stringContaining('"name"') });
+    });
+
     it('2025: tools/list with a numeric cursor', async () => {
       const token = await t.token(uniqueLogin('bad-list'));
       const res = await t.rpc(rpcRequest('tools/list', { cursor: 5 }), { ...bearer(token), 'mcp-protocol-version': '2025-11-25' });

@@ -223,7 +223,9 @@ export class McpHttpEndpoint {
   /** Transports §Custom Headers from Tool Parameters: a tool's `x-mcp-header` arguments must match their Mcp-Param-* headers. */
   private paramHeadersMismatch(message: JSONRPCRequest, req: IncomingMessage): string | undefined {
     if (message.method !== 'tools/call') return undefined;
-    const tool = this.registry.tools.get(String(message.params?.name));
+    // The name as sent: an object there may not even convert to a string (toString and valueOf not functions).
+    const name = message.params?.name;
+    const tool = typeof name === 'string' ? this.registry.tools.get(name) : undefined;
     return tool && tool.paramHeaders.length ? paramHeaderMismatch(tool.paramHeaders, message.params?.arguments, req.headers) : undefined;
   }
 
