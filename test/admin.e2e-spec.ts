@@ -653,6 +653,9 @@ describe('admin REST API (two instances on one database)', () => {
       ['a name with a NUL byte', 'POST', '/admin/api-keys', { name: 'ci\u0000key', scopes: ['notes:read'] }],
       ['a name with a lone surrogate', 'POST', '/admin/api-keys', { name: 'ci\ud800key', scopes: ['notes:read'] }],
       ['a scope with a NUL byte', 'POST', '/admin/api-keys', { name: 'x', scopes: ['notes:read\u0000'] }],
+      // Every string any admin DTO receives is storable text (admin-validation.ts), body and query alike.
+      ['a user search with a NUL byte', 'GET', '/admin/users?q=a%00b'],
+      ['an audit target filter with a NUL byte', 'GET', '/admin/audit?target=tools%00call'],
       ['expiry of 0 days', 'POST', '/admin/api-keys', { name: 'x', scopes: ['notes:read'], expiresInDays: 0 }],
       ['expiry beyond a year', 'POST', '/admin/api-keys', { name: 'x', scopes: ['notes:read'], expiresInDays: 366 }],
       ['a malformed owner', 'POST', '/admin/api-keys', { name: 'x', scopes: ['notes:read'], userId: 'root-admin' }],

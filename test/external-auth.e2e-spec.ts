@@ -346,6 +346,7 @@ describe('external authorization server (AUTH_MODE=external, oidc-provider)', ()
         { kind: 'user', subject: 'x' },
         { kind: 'client', subject: '' },
         { kind: 'token', subject: 'a\u0000b' },
+        { kind: 'client', subject: 'mcp_\udc00' },
         { kind: 'token', subject: 'x'.repeat(300) },
         { kind: 'token' },
       ]) {

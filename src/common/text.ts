@@ -20,17 +20,6 @@ export function isDisplayText(value: string): boolean {
   return isStorableText(value) && !NOT_DISPLAYABLE.test(value);
 }
 
-/** class-validator: a string the database can store (see isStorableText). */
-export function IsStorableText(options?: ValidationOptions): PropertyDecorator {
-  return ValidateBy(
-    {
-      name: 'isStorableText',
-      validator: { validate: (v: unknown) => typeof v !== 'string' || isStorableText(v), defaultMessage: () => `$property ${STORABLE_TEXT_MESSAGE}` },
-    },
-    options,
-  );
-}
-
 /** class-validator: single-line display text (see isDisplayText). */
 export function IsDisplayText(options?: ValidationOptions): PropertyDecorator {
   return ValidateBy(

@@ -1,13 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '../api-docs.js';
 import { ArrayMaxSize, ArrayNotEmpty, IsArray, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min, MinLength } from 'class-validator';
-import { IsStorableText } from '../../common/text.js';
 
 export class CreateApiKeyDto {
   @ApiProperty({ description: 'What the key is for, e.g. "CI deploy checks"', maxLength: 100 })
   @IsString()
   @MinLength(1)
   @MaxLength(100)
-  @IsStorableText()
   name: string;
 
   @ApiProperty({ type: [String], description: 'Scopes of the key; each must be a scope this server uses (see GET /.well-known/oauth-protected-resource)' })
@@ -16,7 +14,6 @@ export class CreateApiKeyDto {
   @ArrayMaxSize(50)
   @IsString({ each: true })
   @MaxLength(100, { each: true })
-  @IsStorableText({ each: true })
   scopes: string[];
 
   @ApiPropertyOptional({ minimum: 1, maximum: 365, description: 'Expiry in days; no expiry when left out' })

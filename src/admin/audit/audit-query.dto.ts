@@ -1,7 +1,6 @@
 import { ApiPropertyOptional } from '../api-docs.js';
 import { IsIn, IsISO8601, IsOptional, IsString, IsUUID, MaxLength, MinLength } from 'class-validator';
 import type { AuditKind, AuditOutcome } from '../../audit/audit-event.js';
-import { IsStorableText } from '../../common/text.js';
 import { PageCursor, PageLimit } from '../query.decorators.js';
 
 export const AUDIT_KINDS: readonly AuditKind[] = ['tool', 'resource', 'prompt', 'admin', 'auth'];
@@ -18,7 +17,6 @@ export class AuditQueryDto {
   @IsString()
   @MinLength(1)
   @MaxLength(2000)
-  @IsStorableText()
   clientId?: string;
 
   @ApiPropertyOptional({ description: 'Tool, resource, prompt or admin action, e.g. "notes.create" or "clients.revoke"' })
@@ -26,7 +24,6 @@ export class AuditQueryDto {
   @IsString()
   @MinLength(1)
   @MaxLength(200)
-  @IsStorableText()
   target?: string;
 
   @ApiPropertyOptional({ enum: AUDIT_KINDS })

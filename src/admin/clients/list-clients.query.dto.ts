@@ -1,7 +1,6 @@
 import { ApiPropertyOptional } from '../api-docs.js';
 import { IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 import type { ClientKind } from '../../oauth/clients/oauth-client.js';
-import { IsStorableText } from '../../common/text.js';
 import { PageCursor, PageLimit, QueryFlag } from '../query.decorators.js';
 
 const CLIENT_KINDS: readonly ClientKind[] = ['dcr', 'cimd', 'static', 'admin'];
@@ -20,7 +19,6 @@ export class ListClientsQueryDto {
   @IsString()
   @MinLength(1)
   @MaxLength(200)
-  @IsStorableText()
   q?: string;
 
   @PageLimit(100, 50)

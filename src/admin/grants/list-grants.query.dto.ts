@@ -1,6 +1,5 @@
 import { ApiPropertyOptional } from '../api-docs.js';
 import { IsIn, IsOptional, IsString, IsUUID, MaxLength, MinLength } from 'class-validator';
-import { IsStorableText } from '../../common/text.js';
 import { PageCursor, PageLimit } from '../query.decorators.js';
 import type { GrantStatus } from './admin-grant.js';
 
@@ -15,7 +14,6 @@ export class ListGrantsQueryDto {
   @IsString()
   @MinLength(1)
   @MaxLength(2000)
-  @IsStorableText()
   clientId?: string;
 
   @ApiPropertyOptional({ enum: ['active', 'revoked'], description: 'Only live or only revoked grants (default: both)' })

@@ -1,6 +1,5 @@
 import { ApiPropertyOptional } from '../api-docs.js';
 import { IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
-import { IsStorableText } from '../../common/text.js';
 import { PageCursor, PageLimit, QueryFlag } from '../query.decorators.js';
 
 export class ListUsersQueryDto {
@@ -9,7 +8,6 @@ export class ListUsersQueryDto {
   @IsString()
   @MinLength(1)
   @MaxLength(200)
-  @IsStorableText()
   q?: string;
 
   @QueryFlag('Only disabled (true) or only enabled (false) users')
